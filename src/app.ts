@@ -1,0 +1,138 @@
+// buildApp(): the whole server, in one explicit order. Used by src/server.ts and by every test.
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import fastifyEnv from '@fastify/env'
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { ConfigSchema, loadConfig, trustProxyOption, type Config } from './config.ts'
+import { errorType, openAIError } from './errors.ts'
+import openapiPlugin from './plugins/openapi.ts'
+import storePlugin from './plugins/store.ts'
+import sessionPlugin from './plugins/session.ts'
+import puterPlugin from './plugins/puter.ts'
+import apiKeyPlugin from './plugins/api-key.ts'
+import healthRoutes from './routes/health.ts'
+import authRoutes from './routes/auth.ts'
+import keyRoutes from './routes/keys.ts'
+import openaiRoutes from './routes/openai.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface BuildAppOptions {
+  /** Configuration values; they override the environment when `useEnv` is set. */
+  config?: Record<string, unknown>
+  /** Read process.env and .env (the server does; tests don't). */
+  useEnv?: boolean
+  /** Logger options; defaults to pino at LOG_LEVEL with secrets redacted. */
+  logger?: FastifyServerOptions['logger']
+}
+
+const SK_PATTERN = /sk-[A-Za-z0-9_-]{8,}/g
+
+/** pino options: every header and field that can hold a secret is redacted, and sk- keys are scrubbed from messages. */
+export function loggerOptions (level: string) {
+  return {
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]',
+        'res.headers["set-cookie"]', 'token', '*.token', 'key', '*.key', 'authorization', '*.authorization'
+      ],
+      censor: '[redacted]'
+    },
+    hooks: {
+      logMethod (this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(this, args.map((a) => typeof a === 'string' ? a.replace(SK_PATTERN, 'sk-[redacted]') : a))
+      }
+    }
+  }
+}
+
+// Paths of the OpenAI API that clients hit when their base URL lacks /v1.
+const OPENAI_PATHS = /^\/(chat\/completions|completions|models|embeddings|responses|images|audio|moderations)(\/|$|\?)/
+
+export async function buildApp (opts: BuildAppOptions = {}) {
+  const config = loadConfig(opts.config, opts.useEnv)
+
+  const app = Fastify({
+    logger: opts.logger ?? loggerOptions(config.LOG_LEVEL),
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
+    bodyLimit: Math.floor(config.BODY_LIMIT_MB * 1024 * 1024),
+    // Model ids may be long and contain slashes; keep route matching generous.
+    routerOptions: { maxParamLength: 500 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Config first: every plugin below reads fastify.config.
+  await app.register(fastifyEnv, { schema: structuredClone(ConfigSchema), data: config, env: false, dotenv: false })
+  await app.register(cookie)
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => Object.assign(new Error(`Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: ctx.statusCode, code: 'rate_limit_exceeded' })
+  })
+  await app.register(openapiPlugin)
+  await app.register(storePlugin)
+  await app.register(sessionPlugin)
+  await app.register(puterPlugin)
+  await app.register(apiKeyPlugin)
+
+  // Handlers before routes: route plugins inherit them when registered.
+  // One error shape for every JSON route: OpenAI's. Messages are echoed for client errors only.
+  app.setErrorHandler((err: any, request, reply) => {
+    let status: number = err.statusCode ?? 500
+    if (status < 400 || status > 599) status = 500
+    let code: string | null = typeof err.code === 'string' ? err.code : null
+    let param: string | null = null
+    let message: string = err.message
+    if (err.validation) {
+      const first = err.validation[0]
+      const path = String(first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
+      param = first?.params?.missingProperty ? [path, first.params.missingProperty].filter(Boolean).join('.') : (path || null)
+      code = 'invalid_request'
+      message = `Invalid request: ${err.message}`
+    } else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      code = 'request_too_large'
+      message = `Request body is larger than the limit of ${config.BODY_LIMIT_MB} MiB`
+    } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      code = 'unsupported_media_type'
+    } else if (err instanceof SyntaxError || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      code = 'invalid_json'
+      message = `We could not parse the JSON body of your request: ${err.message}`
+    } else if (code?.startsWith('FST_')) {
+      code = null
+    } else if (code) {
+      code = code.toLowerCase()
+    }
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed')
+      if (!err.expose) message = 'The server had an error while processing your request. Check the server logs.'
+    } else {
+      request.log.info({ code, status }, message)
+    }
+    if (err.headers) reply.headers(err.headers)
+    const type = typeof err.type === 'string' ? err.type : errorType(status)
+    if (err.param !== undefined && !err.validation) param = err.param
+    return reply.code(status).send({ error: { message, type, param, code } })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url
+    const message = OPENAI_PATHS.test(path)
+      ? `Unknown path ${request.method} ${path.split('?')[0]}. This server's OpenAI-compatible API lives under /v1: set your client's base URL to end with /v1 (e.g. http://${request.host}/v1).`
+      : `Unknown path ${request.method} ${path.split('?')[0]}`
+    return reply.code(404).send(openAIError(404, message, 'not_found'))
+  })
+
+  await app.register(healthRoutes)
+  await app.register(authRoutes, { prefix: '/auth' })
+  await app.register(keyRoutes, { prefix: '/v1/keys' })
+  await app.register(openaiRoutes, { prefix: '/v1' })
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

@@ -1,0 +1,51 @@
+// The OpenAPI 3 document, built from every route's TypeBox schema, at /openapi.json; Swagger UI at /docs (served locally).
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { ErrorResponseSchema } from '../schemas/common.ts'
+
+export default fp(async function openapiPlugin (fastify) {
+  fastify.addSchema(ErrorResponseSchema)
+
+  await fastify.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Puter API Key Studio',
+        description: "OpenAI-compatible gateway to Puter's AI. Sign in with Puter, mint `sk-` keys, and use them with any OpenAI client at `/v1`.",
+        version: '0.1.0'
+      },
+      tags: [
+        { name: 'OpenAI', description: 'OpenAI-compatible API, authenticated with an `sk-` key' },
+        { name: 'Auth', description: 'Dashboard sign-in with a Puter token' },
+        { name: 'Keys', description: 'Manage your API keys (dashboard session)' },
+        { name: 'Health', description: 'Service health' }
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (sk-...) from the dashboard' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'pks_session', description: 'Dashboard session, set by sign-in' }
+        }
+      }
+    },
+    // Wildcard routes (model ids contain slashes) are documented with a named parameter.
+    transform: ({ schema, url }) => {
+      if (!url.endsWith('/*')) return { schema, url }
+      const params = (schema as any)?.params
+      const renamed = params?.properties?.['*']
+        ? { ...params, properties: { model: params.properties['*'] }, required: ['model'] }
+        : params
+      return { schema: { ...schema, params: renamed } as typeof schema, url: url.replace(/\*$/, ':model') }
+    },
+    // Name shared schemas after their $id instead of def-N.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
+  })
+
+  fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+
+  await fastify.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { url: '/openapi.json', deepLinking: true },
+    staticCSP: true
+  })
+}, { name: 'openapi' })

@@ -1,0 +1,114 @@
+// Puter's HTTP API over one keep-alive undici pool: /whoami, the model catalogue and /drivers/call.
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
+
+export interface PuterClientOptions {
+  origin: string
+  connectTimeoutMs: number
+  /** Timeout for response headers and between body bytes. */
+  timeoutMs: number
+}
+
+export interface PuterUser {
+  uuid: string
+  username: string
+  [k: string]: unknown
+}
+
+/** Puter answered with an error status or a legacy `{success:false}` envelope. */
+export class PuterHttpError extends Error {
+  constructor (readonly statusCode: number, readonly body: unknown, readonly headers: Record<string, string | string[] | undefined> = {}) {
+    super(`Puter answered ${statusCode}`)
+    this.name = 'PuterHttpError'
+  }
+}
+
+/** Puter could not be reached, or the connection failed. */
+export class PuterNetworkError extends Error {
+  constructor (readonly timedOut: boolean, options?: { cause?: unknown }) {
+    super(timedOut ? 'Puter did not answer in time' : 'Puter could not be reached', options)
+    this.name = 'PuterNetworkError'
+  }
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
+/** Turns undici/network failures into PuterNetworkError; abort errors pass through untouched. */
+export function wrapNetworkError (err: any): Error {
+  if (err?.name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) return err
+  if (err instanceof PuterHttpError || err instanceof PuterNetworkError) return err
+  return new PuterNetworkError(TIMEOUT_CODES.has(err?.code), { cause: err })
+}
+
+export function createPuterClient (opts: PuterClientOptions) {
+  const pool = new Pool(opts.origin, {
+    connect: { timeout: opts.connectTimeoutMs },
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+    keepAliveTimeout: 30_000,
+    pipelining: 1
+  })
+
+  async function send (options: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<Dispatcher.ResponseData> {
+    try {
+      return await pool.request(options)
+    } catch (err) {
+      throw wrapNetworkError(err)
+    }
+  }
+
+  async function readJson (res: Dispatcher.ResponseData): Promise<unknown> {
+    try {
+      const text = await res.body.text()
+      return text ? JSON.parse(text) : null
+    } catch (err) {
+      if (err instanceof SyntaxError) return null
+      throw wrapNetworkError(err)
+    }
+  }
+
+  return {
+    origin: opts.origin,
+
+    /** Validates a token and returns who it belongs to. */
+    async whoami (token: string): Promise<PuterUser> {
+      const res = await send({ method: 'GET', path: '/whoami', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+      const body = await readJson(res)
+      if (res.statusCode !== 200) throw new PuterHttpError(res.statusCode, body, res.headers)
+      const user = body as Partial<PuterUser> | null
+      if (!user || typeof user.uuid !== 'string' || typeof user.username !== 'string') {
+        throw new PuterHttpError(502, { error: 'Unexpected /whoami answer' })
+      }
+      return user as PuterUser
+    },
+
+    /** The public model catalogue (`/puterai/chat/models/details`). */
+    async modelDetails (): Promise<Array<Record<string, unknown>>> {
+      const res = await send({ method: 'GET', path: '/puterai/chat/models/details', headers: { accept: 'application/json' } })
+      const body = await readJson(res) as { models?: unknown } | null
+      if (res.statusCode !== 200 || !Array.isArray(body?.models)) throw new PuterHttpError(res.statusCode === 200 ? 502 : res.statusCode, body, res.headers)
+      return body.models
+    },
+
+    /**
+     * Calls `/drivers/call`. Resolves with the raw response once headers arrive, so that streams can be piped
+     * as they come; the caller reads or discards the body. Aborting `signal` tears the upstream request down.
+     */
+    driverCall (token: string, call: { interface: string, driver?: string, method: string, args: unknown }, signal?: AbortSignal) {
+      return send({
+        method: 'POST',
+        path: '/drivers/call',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(call),
+        signal
+      })
+    },
+
+    readJson,
+
+    close () {
+      return pool.close()
+    }
+  }
+}
+
+export type PuterClient = ReturnType<typeof createPuterClient>
