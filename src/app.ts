@@ -15,6 +15,8 @@ import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/auth.ts'
 import keyRoutes from './routes/keys.ts'
 import openaiRoutes from './routes/openai.ts'
+import dashboardPlugin from './plugins/dashboard.ts'
+import securityHeadersPlugin from './plugins/security-headers.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +72,7 @@ export async function buildApp (opts: BuildAppOptions = {}) {
   // Config first: every plugin below reads fastify.config.
   await app.register(fastifyEnv, { schema: structuredClone(ConfigSchema), data: config, env: false, dotenv: false })
   await app.register(cookie)
+  await app.register(securityHeadersPlugin)
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) => Object.assign(new Error(`Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: ctx.statusCode, code: 'rate_limit_exceeded' })
@@ -131,6 +134,7 @@ export async function buildApp (opts: BuildAppOptions = {}) {
   await app.register(authRoutes, { prefix: '/auth' })
   await app.register(keyRoutes, { prefix: '/v1/keys' })
   await app.register(openaiRoutes, { prefix: '/v1' })
+  await app.register(dashboardPlugin)
 
   return app
 }

@@ -12,7 +12,6 @@ export const errors = {
   JsonOnly: createError('unsupported_media_type', 'Send the body as application/json', 415),
   KeyNotFound: createError('key_not_found', 'No key with id %s', 404),
   KeyHasNoSecret: createError('key_not_revealable', 'Key %s was created with KEY_REVEAL off, so its secret was never stored and cannot be shown again', 404),
-  InvalidApiKey: createError('invalid_api_key', 'Incorrect API key provided. You can find and create your API keys in the dashboard of this server.', 401),
   ModelNotFound: createError('model_not_found', 'The model `%s` does not exist or you do not have access to it.', 404)
 }
 
@@ -55,4 +54,9 @@ export class GatewayError extends Error {
     super(message)
     this.name = 'GatewayError'
   }
+}
+
+/** OpenAI's answer to a missing or unknown key: 401, type invalid_request_error, code invalid_api_key. The key is never echoed. */
+export function invalidApiKey (): GatewayError {
+  return new GatewayError(401, 'Incorrect API key provided. You can find and create your API keys in the dashboard of this server.', 'invalid_api_key', 'invalid_request_error')
 }

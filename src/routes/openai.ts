@@ -1,0 +1,208 @@
+// The OpenAI-compatible API: /v1/models and /v1/chat/completions, authenticated with an sk- key, open to any origin.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import cors from '@fastify/cors'
+import { PassThrough } from 'node:stream'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { Type, errorResponses } from '../schemas/common.ts'
+import { ChatCompletionRequestSchema, ChatCompletionSchema, ChatCompletionChunkSchema, ModelListSchema, ModelSchema } from '../schemas/openai.ts'
+import { createModelCatalog } from '../gateway/models.ts'
+import { createNdjsonSplitter, createStreamTranslator, fromPuterResult, isPuterFailure, puterErrorToOpenAI, toPuterArgs } from '../gateway/translate.ts'
+import { PuterNetworkError } from '../puter/client.ts'
+import { GatewayError, errors } from '../errors.ts'
+import type { ChatCompletion } from '../schemas/openai.ts'
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no'
+}
+
+/** A network failure reaching Puter, as the gateway answers it. */
+function networkError (err: unknown): GatewayError {
+  if (err instanceof PuterNetworkError && err.timedOut) return new GatewayError(504, 'Puter did not answer in time.', 'upstream_timeout')
+  return new GatewayError(502, 'Puter could not be reached; try again later.', 'upstream_unreachable')
+}
+
+/** A complete answer replayed as a stream, for when Puter answers a streaming request with a plain result. */
+function completionAsSse (c: ChatCompletion, includeUsage: boolean): string {
+  const t = createStreamTranslator({ id: c.id, created: c.created, model: c.model, includeUsage })
+  const msg = c.choices[0].message
+  let out = t.start()
+  if (msg.reasoning_content) out += t.push({ type: 'reasoning', reasoning: msg.reasoning_content })
+  if (msg.content) out += t.push({ type: 'text', text: msg.content })
+  for (const call of msg.tool_calls ?? []) out += t.push({ type: 'tool_use', id: call.id, name: call.function.name, input: call.function.arguments })
+  out += t.push({ type: 'usage', usage: c.usage })
+  if (c.choices[0].finish_reason === 'length') out += t.push({ type: 'finish', finish_reason: 'length' })
+  return out + t.finish()
+}
+
+const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { puter, config } = fastify
+  const security = [{ bearerAuth: [] }]
+  const tags = ['OpenAI']
+  const keepAliveMs = config.STREAM_KEEPALIVE_SECONDS * 1000
+
+  // Any origin, no credentials; preflights reflect the requested headers (Authorization, x-stainless-*).
+  // @fastify/cors answers preflights through one catch-all OPTIONS route, so the path decides here: the
+  // cookie-authenticated routes (/auth, /v1/keys) stay same-origin.
+  await fastify.register(cors, () => (req: { url?: string }, cb: (err: Error | null, opts: object) => void) => {
+    const url = req.url ?? ''
+    cb(null, !url.startsWith('/v1/') || url.startsWith('/v1/keys')
+      ? { origin: false }
+      : { origin: '*', credentials: false, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 86400, exposedHeaders: ['x-request-id', 'retry-after', 'x-should-retry'] })
+  })
+
+  const catalog = createModelCatalog({
+    fetchDetails: () => puter.modelDetails(),
+    ttlMs: config.MODELS_CACHE_TTL_SECONDS * 1000,
+    onRefreshError: (err) => fastify.log.warn({ err }, 'model list refresh failed; serving the cached list')
+  })
+
+  async function loadModels () {
+    try {
+      return await catalog.list()
+    } catch (err) {
+      fastify.log.warn({ err }, 'could not fetch the model list from Puter')
+      throw err instanceof PuterNetworkError ? networkError(err) : new GatewayError(502, 'Puter did not return its model list; try again later.', 'upstream_error')
+    }
+  }
+
+  fastify.get('/models', {
+    onRequest: fastify.requireApiKey,
+    schema: {
+      tags,
+      security,
+      summary: 'List models',
+      description: "Puter's chat models, cached; each may carry context_length, max_output_tokens, pricing and aliases.",
+      response: { 200: ModelListSchema, ...errorResponses(401, 502, 504) }
+    }
+  }, async () => ({ object: 'list' as const, data: await loadModels() }))
+
+  fastify.get('/models/*', {
+    onRequest: fastify.requireApiKey,
+    schema: {
+      tags,
+      security,
+      summary: 'Retrieve a model',
+      description: 'Matches model ids and aliases, including ids with `/` and `:` (e.g. `openrouter:meta-llama/llama-3.3-70b-instruct`).',
+      params: Type.Object({ '*': Type.String({ description: 'The model id or an alias' }) }),
+      response: { 200: ModelSchema, ...errorResponses(401, 404, 502, 504) }
+    }
+  }, async (request) => {
+    const id = request.params['*']
+    await loadModels()
+    const model = await catalog.get(id)
+    if (!model) throw Object.assign(new errors.ModelNotFound(id), { param: 'model' })
+    return model
+  })
+
+  fastify.post('/chat/completions', {
+    onRequest: fastify.requireApiKey,
+    schema: {
+      tags,
+      security,
+      summary: 'Create a chat completion',
+      description: 'OpenAI Chat Completions on Puter\'s AI, with the key owner\'s Puter account. `stream: true` answers server-sent events (`chat.completion.chunk` objects, then `data: [DONE]`).',
+      body: ChatCompletionRequestSchema,
+      response: {
+        200: {
+          description: 'The completion, or a stream of chunks when `stream` is true',
+          content: {
+            'application/json': { schema: ChatCompletionSchema },
+            'text/event-stream': { schema: ChatCompletionChunkSchema }
+          }
+        },
+        ...errorResponses(400, 401, 402, 403, 404, 413, 429, 502, 504)
+      }
+    }
+  }, async (request, reply) => {
+    const body = request.body
+    const token = fastify.puterTokenFor(request.caller!)
+    if (!token) throw new GatewayError(401, 'This key has no Puter account behind it; sign in to the dashboard again.', 'puter_token_invalid')
+    const meta = { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: body.model }
+    const includeUsage = body.stream_options?.include_usage === true
+
+    // When the client goes away, tear down the upstream request at once.
+    const upstream = new AbortController()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) upstream.abort() })
+
+    let res
+    try {
+      res = await puter.driverCall(token, { interface: 'puter-chat-completion', driver: 'ai-chat', method: 'complete', args: toPuterArgs(body) }, upstream.signal)
+    } catch (err) {
+      if (upstream.signal.aborted) return reply.hijack()
+      request.log.warn({ err }, 'Puter chat call failed')
+      throw networkError(err)
+    }
+
+    const isNdjson = String(res.headers['content-type'] ?? '').includes('ndjson')
+    if (res.statusCode !== 200 || !isNdjson) {
+      let json: unknown
+      try {
+        json = await puter.readJson(res)
+      } catch (err) {
+        if (upstream.signal.aborted) return reply.hijack()
+        throw networkError(err)
+      }
+      if (res.statusCode !== 200 || isPuterFailure(json)) {
+        const mapped = puterErrorToOpenAI(res.statusCode, json, res.headers)
+        request.log.info({ upstreamStatus: res.statusCode, status: mapped.status, code: mapped.error.code }, 'Puter refused the chat call')
+        throw new GatewayError(mapped.status, mapped.error.message, mapped.error.code, mapped.error.type, mapped.error.param, mapped.headers)
+      }
+      const result = (json as { result?: unknown } | null)?.result
+      if (result === undefined) throw new GatewayError(502, 'Puter answered without a result.', 'upstream_error')
+      const completion = fromPuterResult(result, meta)
+      if (!body.stream) return completion
+      return reply.headers(SSE_HEADERS).send(completionAsSse(completion, includeUsage) as never)
+    }
+
+    if (!body.stream) {
+      // Puter streamed although we did not ask: drain and fail clearly rather than guess.
+      res.body.destroy()
+      throw new GatewayError(502, 'Puter answered with a stream to a non-streaming request.', 'upstream_error')
+    }
+
+    // Streaming: translate each NDJSON line as it arrives and flush it at once.
+    const translator = createStreamTranslator({ ...meta, includeUsage })
+    const splitter = createNdjsonSplitter()
+    const out = new PassThrough()
+    let lastWrite = Date.now()
+    const write = (s: string) => {
+      if (s === '') return true
+      lastWrite = Date.now()
+      return out.write(s)
+    }
+    const keepAlive = setInterval(() => {
+      if (Date.now() - lastWrite >= keepAliveMs) write(': keep-alive\n\n')
+    }, Math.max(250, keepAliveMs / 2))
+    keepAlive.unref()
+
+    const pump = async () => {
+      write(translator.start())
+      try {
+        for await (const chunk of res.body) {
+          for (const line of splitter.feed(chunk)) {
+            if (!write(translator.push(line))) await once(out, 'drain', { signal: upstream.signal })
+          }
+          if (translator.finished) break
+        }
+        for (const line of splitter.end()) write(translator.push(line))
+        write(translator.finish())
+      } catch (err) {
+        if (upstream.signal.aborted) return
+        request.log.warn({ err }, 'Puter stream broke off')
+        write(translator.push({ type: 'error', message: 'The connection to Puter broke off mid-stream.' }))
+      }
+    }
+    pump().finally(() => {
+      clearInterval(keepAlive)
+      res.body.destroy()
+      out.end()
+    })
+    // The type provider only knows the JSON answer; a stream is sent as is, without serialisation.
+    return reply.headers(SSE_HEADERS).send(out as never)
+  })
+}
+
+export default openaiRoutes
