@@ -103,8 +103,9 @@ export async function buildApp (opts: BuildAppOptions = {}) {
     } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       code = 'unsupported_media_type'
     } else if (err instanceof SyntaxError || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      // V8's JSON errors quote the input, which may hold a token: never echo or log them.
       code = 'invalid_json'
-      message = `We could not parse the JSON body of your request: ${err.message}`
+      message = 'We could not parse the JSON body of your request. Check that it is valid JSON.'
     } else if (code?.startsWith('FST_')) {
       code = null
     } else if (code) {
