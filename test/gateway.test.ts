@@ -468,3 +468,30 @@ t.test('a client that goes away aborts the upstream request at once', async (t) 
   }
   t.equal(fake.aborts, 2)
 })
+
+t.test('closing the app lets an in-flight stream finish and flushes key usage', async (t) => {
+  const fake = await fakePuter(t, { streamDelayMs: 40, streamTextLines: 10 })
+  const s = await withKey(t, { fake, config: { USAGE_FLUSH_SECONDS: 3600 } })
+  await s.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = s.app.server.address() as AddressInfo
+  const body = new Promise<string>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' } }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => { text += d })
+      res.on('end', () => resolve(text))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [user('finish me')] }))
+  })
+  await new Promise((resolve) => setTimeout(resolve, 120))
+  const closed = s.app.close()
+  const text = await body
+  await closed
+  t.ok(sse(text).done, 'the stream ran to [DONE] during shutdown')
+  t.match(text, /finish/)
+  const app = await s.restart()
+  const key = (await app.inject({ url: '/v1/keys', headers: { cookie: s.cookie } })).json().data[0]
+  t.equal(key.requestCount, 1, 'usage was flushed to the file on close')
+})
