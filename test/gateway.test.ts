@@ -300,7 +300,11 @@ t.test('Puter unreachable: 502; timing out: 504; client-side problems: 400 and 4
     t.equal(res.statusCode, 400, `${name}: 400`)
     t.match(res.json().error, { type: 'invalid_request_error', param: new RegExp(`^${param.replace('.', '\\.')}`) }, `${name}: names ${param}`)
   }
-  t.equal(s2.fake.calls.filter((c) => c.path === '/drivers/call').length, 0, 'nothing reached Puter')
+  const many = await chat(s2, s2.key, { model: 'gpt-4o-mini', n: 2, messages: [user('x')] })
+  t.equal(many.statusCode, 400, 'n > 1: 400')
+  t.match(many.json().error, { param: 'n', code: 'unsupported_parameter' })
+  t.equal((await chat(s2, s2.key, { model: 'gpt-4o-mini', n: 1, messages: [user('x')] })).statusCode, 200, 'n = 1 is fine')
+  t.equal(s2.fake.calls.filter((c) => c.path === '/drivers/call').length, 1, 'only the valid request reached Puter')
 })
 
 t.test('Roo Code\'s exact request works, streaming and not', async (t) => {

@@ -118,6 +118,8 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const body = request.body
+    // Puter returns one choice per call; say so rather than silently answering fewer than asked for.
+    if (typeof body.n === 'number' && body.n > 1) throw new GatewayError(400, 'n > 1 is not supported by this gateway: Puter returns one choice per request.', 'unsupported_parameter', 'invalid_request_error', 'n')
     const token = fastify.puterTokenFor(request.caller!)
     if (!token) throw new GatewayError(401, 'This key has no Puter account behind it; sign in to the dashboard again.', 'puter_token_invalid')
     const meta = { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: body.model }
