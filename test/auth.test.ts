@@ -19,6 +19,9 @@ t.test('sign-in checks the token with Puter, creates the user and sets the sessi
   t.equal(cookie?.maxAge, 24 * 3600)
   t.notOk(cookie?.secure, 'not Secure over plain http')
   t.ok(cookie!.value.length >= 40)
+  const hint = res.cookies.find((c) => c.name === 'pks_signed_in')
+  t.match(hint, { value: '1', path: '/', maxAge: 24 * 3600 }, 'a readable signed-in hint without a secret')
+  t.notOk(hint?.httpOnly)
 })
 
 t.test('cookie is Secure when the request came over HTTPS through a trusted proxy', async (t) => {
@@ -90,6 +93,7 @@ t.test('/auth/me, sign-out, and the session ends', async (t) => {
   t.same(out.json(), { signedOut: true })
   const cleared = out.cookies.find((c) => c.name === 'pks_session')
   t.equal(cleared?.value, '', 'cookie cleared')
+  t.equal(out.cookies.find((c) => c.name === 'pks_signed_in')?.value, '', 'hint cleared')
   t.equal((await app.inject({ url: '/auth/me', headers: { cookie } })).statusCode, 401, 'old cookie no longer works')
 })
 

@@ -19,6 +19,7 @@ export default fp(async function openapiPlugin (fastify) {
         { name: 'OpenAI', description: 'OpenAI-compatible API, authenticated with an `sk-` key' },
         { name: 'Auth', description: 'Dashboard sign-in with a Puter token' },
         { name: 'Keys', description: 'Manage your API keys (dashboard session)' },
+        { name: 'Dashboard', description: 'Assets of the browser dashboard' },
         { name: 'Health', description: 'Service health' }
       ],
       components: {
@@ -46,6 +47,11 @@ export default fp(async function openapiPlugin (fastify) {
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { url: '/openapi.json', deepLinking: true },
-    staticCSP: true
+    staticCSP: true,
+    // swagger-ui's default policy upgrades its own assets to https (breaking /docs over plain http on a LAN
+    // address) and blocks an inline style its bundle applies; scripts stay 'self' only.
+    transformStaticCSP: (header) => header
+      .replace(/\s*upgrade-insecure-requests;?/, '')
+      .replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'")
   })
 }, { name: 'openapi' })

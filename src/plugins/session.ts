@@ -4,6 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.ts'
 
 export const SESSION_COOKIE = 'pks_session'
+/**
+ * A readable companion of the session cookie holding no secret ("1"), with the same lifetime: it tells the
+ * dashboard whether asking /auth/me is worth it, so a signed-out first visit logs no failed request.
+ */
+export const SIGNED_IN_HINT_COOKIE = 'pks_signed_in'
 
 export interface SessionUser {
   uuid: string
@@ -68,7 +73,9 @@ export default fp(async function sessionPlugin (fastify) {
     const previous = request.cookies[SESSION_COOKIE]
     if (previous) await store.deleteSession(previous)
     const { cookie, expiresAt } = await store.createSession(user.uuid, ttlMs)
-    reply.setCookie(SESSION_COOKIE, cookie, { ...cookieOptions(request), maxAge: Math.floor(ttlMs / 1000) })
+    const maxAge = Math.floor(ttlMs / 1000)
+    reply.setCookie(SESSION_COOKIE, cookie, { ...cookieOptions(request), maxAge })
+    reply.setCookie(SIGNED_IN_HINT_COOKIE, '1', { ...cookieOptions(request), httpOnly: false, maxAge })
     return { expiresAt }
   })
 
@@ -76,5 +83,6 @@ export default fp(async function sessionPlugin (fastify) {
     const cookie = request.cookies[SESSION_COOKIE]
     if (cookie) await store.deleteSession(cookie)
     reply.clearCookie(SESSION_COOKIE, cookieOptions(request))
+    reply.clearCookie(SIGNED_IN_HINT_COOKIE, { ...cookieOptions(request), httpOnly: false })
   })
 }, { name: 'session', dependencies: ['@fastify/cookie', 'store'] })

@@ -1,0 +1,218 @@
+// Code snippets and editor setups for this server, as plain strings (no DOM), filled in with base URL, key and model.
+
+export const SAMPLE_PROMPT = 'Say hello in five words.'
+
+/** Bash single-quoted string. */
+export const shQuote = (s) => `'${String(s).replace(/'/g, "'\\''")}'`
+
+/** PowerShell single-quoted (verbatim) string. */
+export const psQuote = (s) => `'${String(s).replace(/'/g, "''")}'`
+
+/** JavaScript single-quoted string. */
+export const jsQuote = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
+
+/** Python double-quoted string (JSON string syntax is valid Python for these values). */
+export const pyQuote = (s) => JSON.stringify(String(s))
+
+/**
+ * A double-quoted argument for curl.exe under cmd.exe. Quotes become \" (the C runtime's rule, doubling the
+ * backslashes before them). cmd ignores the backslash and toggles its own quote state at every ", so the
+ * metacharacters it would then see outside quotes are escaped with ^.
+ */
+export function cmdQuote (s) {
+  const arg = `"${String(s).replace(/(\\*)"/g, (_m, bs) => `${bs}${bs}\\"`).replace(/(\\+)$/, '$1$1')}"`
+  let out = ''
+  let quoted = false
+  for (const c of arg) {
+    if (c === '"') quoted = !quoted
+    else if (!quoted && '^&|<>'.includes(c)) out += '^'
+    out += c
+  }
+  return out
+}
+
+/** The request body every snippet sends. */
+export function requestBody (model, prompt = SAMPLE_PROMPT) {
+  return { model, messages: [{ role: 'user', content: prompt }] }
+}
+
+/** Models for which Continue would call /v1/responses unless told not to: gpt-5 and the o-series. */
+export const usesResponsesApi = (model) => /^(gpt-5|o\d)/i.test(model.replace(/^openai[:/]/i, ''))
+
+/**
+ * Every snippet: { id, label, lang, hint, code }. `base` is the /v1 base URL, `key` the full key (or a
+ * placeholder), `model` the model id.
+ */
+export function buildSnippets ({ base, key, model }) {
+  const url = `${base}/chat/completions`
+  const compact = JSON.stringify(requestBody(model))
+  // Pretty, but with the message on one line as in OpenAI's own examples.
+  const pretty = [
+    '{',
+    `  "model": ${JSON.stringify(model)},`,
+    '  "messages": [',
+    `    {"role": "user", "content": ${JSON.stringify(SAMPLE_PROMPT)}}`,
+    '  ]',
+    '}'
+  ].join('\n')
+  return [
+    {
+      id: 'bash',
+      label: 'curl',
+      lang: 'bash',
+      hint: 'Bash, zsh or any POSIX shell, with curl.',
+      code: [
+        `curl ${shQuote(url)} \\`,
+        '  -H "Content-Type: application/json" \\',
+        `  -H ${shQuote(`Authorization: Bearer ${key}`)} \\`,
+        `  -d ${shQuote(pretty.replace(/\n/g, '\n  '))}`
+      ].join('\n')
+    },
+    {
+      id: 'powershell',
+      label: 'PowerShell',
+      lang: 'powershell',
+      hint: 'Windows PowerShell 5.1 or PowerShell 7.',
+      code: [
+        `$headers = @{ Authorization = ${psQuote(`Bearer ${key}`)} }`,
+        '$body = @{',
+        `  model = ${psQuote(model)}`,
+        `  messages = @(@{ role = 'user'; content = ${psQuote(SAMPLE_PROMPT)} })`,
+        '} | ConvertTo-Json -Depth 5',
+        '',
+        `$response = Invoke-RestMethod -Method Post -Uri ${psQuote(url)} \``,
+        '  -Headers $headers -ContentType \'application/json; charset=utf-8\' `',
+        '  -Body ([System.Text.Encoding]::UTF8.GetBytes($body))',
+        '$response.choices[0].message.content'
+      ].join('\n')
+    },
+    {
+      id: 'cmd',
+      label: 'Windows CMD',
+      lang: 'bat',
+      hint: 'Command Prompt, with the curl.exe that ships with Windows 10 and 11.',
+      code: [
+        `curl.exe ${cmdQuote(url)} ^`,
+        '  -H "Content-Type: application/json" ^',
+        `  -H ${cmdQuote(`Authorization: Bearer ${key}`)} ^`,
+        `  -d ${cmdQuote(compact)}`
+      ].join('\n')
+    },
+    {
+      id: 'python',
+      label: 'Python',
+      lang: 'python',
+      hint: 'The official SDK: pip install openai',
+      code: [
+        'from openai import OpenAI',
+        '',
+        'client = OpenAI(',
+        `    base_url=${pyQuote(base)},`,
+        `    api_key=${pyQuote(key)},`,
+        ')',
+        '',
+        'completion = client.chat.completions.create(',
+        `    model=${pyQuote(model)},`,
+        `    messages=[{"role": "user", "content": ${pyQuote(SAMPLE_PROMPT)}}],`,
+        ')',
+        'print(completion.choices[0].message.content)'
+      ].join('\n')
+    },
+    {
+      id: 'node',
+      label: 'Node.js',
+      lang: 'javascript',
+      hint: 'The official SDK: npm install openai, save as hello.mjs, run node hello.mjs',
+      code: [
+        "import OpenAI from 'openai'",
+        '',
+        'const client = new OpenAI({',
+        `  baseURL: ${jsQuote(base)},`,
+        `  apiKey: ${jsQuote(key)}`,
+        '})',
+        '',
+        'const completion = await client.chat.completions.create({',
+        `  model: ${jsQuote(model)},`,
+        `  messages: [{ role: 'user', content: ${jsQuote(SAMPLE_PROMPT)} }]`,
+        '})',
+        'console.log(completion.choices[0].message.content)'
+      ].join('\n')
+    }
+  ]
+}
+
+/**
+ * Setup cards for editors and apps: { id, title, intro, steps[], fields[{label, value, secret?}], config?, note? }.
+ * `origin` is the server origin (for the Docker hint).
+ */
+export function buildSetups ({ base, key, model, origin }) {
+  const continueModel = [
+    `  - name: ${model} (Puter)`,
+    '    provider: openai',
+    `    model: ${model}`,
+    `    apiBase: ${base}`,
+    `    apiKey: ${key}`
+  ]
+  // Continue sends gpt-5 and o-series models to /v1/responses by default; this server speaks Chat Completions.
+  if (usesResponsesApi(model)) continueModel.push('    useResponsesApi: false')
+  continueModel.push('    roles:', '      - chat', '      - edit', '      - apply')
+  const host = (() => {
+    try {
+      return new URL(origin).hostname
+    } catch {
+      return ''
+    }
+  })()
+  const loopback = host === 'localhost' || host === '127.0.0.1' || host === '[::1]'
+  const dockerBase = loopback ? base.replace(host, 'host.docker.internal') : base
+  return [
+    {
+      id: 'roo',
+      title: 'Roo Code',
+      intro: 'VS Code extension. Settings (gear icon) → Providers.',
+      steps: ['API Provider: OpenAI Compatible', 'Fill in the fields below', 'Save, then start a task'],
+      fields: [
+        { label: 'API Provider', value: 'OpenAI Compatible' },
+        { label: 'Base URL', value: base },
+        { label: 'API Key', value: key, secret: true },
+        { label: 'Model', value: model }
+      ]
+    },
+    {
+      id: 'cline',
+      title: 'Cline',
+      intro: 'VS Code extension. Settings → API Configuration.',
+      steps: ['API Provider: OpenAI Compatible', 'Fill in the fields below', 'Done'],
+      fields: [
+        { label: 'API Provider', value: 'OpenAI Compatible' },
+        { label: 'Base URL', value: base },
+        { label: 'API Key', value: key, secret: true },
+        { label: 'Model ID', value: model }
+      ]
+    },
+    {
+      id: 'continue',
+      title: 'Continue',
+      intro: 'VS Code and JetBrains. Add this model to ~/.continue/config.yaml.',
+      steps: [],
+      fields: [],
+      config: { lang: 'yaml', code: ['name: Puter API Key Studio', 'version: 1.0.0', 'schema: v1', 'models:', ...continueModel].join('\n') },
+      note: usesResponsesApi(model)
+        ? 'useResponsesApi: false keeps Continue on /v1/chat/completions, which this server speaks, for gpt-5 and o-series models.'
+        : 'For gpt-5 and o-series models, also set useResponsesApi: false: Continue would call /v1/responses otherwise.'
+    },
+    {
+      id: 'openwebui',
+      title: 'Open WebUI',
+      intro: 'Admin Panel → Settings → Connections → OpenAI API → Add connection (+).',
+      steps: ['Fill in the fields below and save', 'Puter models appear in the model picker'],
+      fields: [
+        { label: 'URL', value: base },
+        { label: 'Key', value: key, secret: true }
+      ],
+      note: loopback
+        ? `Open WebUI in Docker cannot reach ${host} on your machine: use ${dockerBase} and start this server with HOST=0.0.0.0.`
+        : null
+    }
+  ]
+}

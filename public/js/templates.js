@@ -1,0 +1,142 @@
+// Templates tab: code snippets and editor setups for this server, filled in with the chosen key and model.
+import { state, on, selectedSecret, selectedKey } from './state.js'
+import { $, h, icon, copyWithFeedback } from './ui.js'
+import { setupTabs } from './tabs.js'
+import { buildSnippets, buildSetups } from './snippets.js'
+import { secretProblem } from './pickers.js'
+
+export const KEY_PLACEHOLDER = 'YOUR_API_KEY'
+export const baseUrl = () => `${window.location.origin}/v1`
+
+const KEYWORDS = {
+  python: /^(from|import|print|None|True|False)$/,
+  javascript: /^(import|from|const|await|new|console)$/,
+  powershell: /^(\$\w+)$/,
+  bash: /^(curl)$/,
+  bat: /^(curl\.exe)$/,
+  yaml: /^$/
+}
+
+/** Light syntax colouring: strings, comments, flags and a few keywords, as spans (textContent stays the code). */
+function highlight (code, lang) {
+  const frag = document.createDocumentFragment()
+  const re = /("(?:[^"\\\n]|\\.)*"|'(?:[^'\\]|\\.|'\\'')*'|#[^\n]*|\/\/[^\n]*|(?<=\s)--?[A-Za-z][\w-]*|\$?[A-Za-z_][\w.-]*|(?<![\w.-])\d[\d.]*(?![\w-]))/g
+  let last = 0
+  for (const m of code.matchAll(re)) {
+    const [tok] = m
+    let cls = ''
+    if (tok.startsWith('"') || tok.startsWith("'")) cls = 'tok-str'
+    else if (tok.startsWith('#') && lang !== 'javascript') cls = lang === 'bash' || lang === 'python' || lang === 'powershell' || lang === 'yaml' ? 'tok-com' : ''
+    else if (tok.startsWith('//') && lang === 'javascript') cls = 'tok-com'
+    else if (tok.startsWith('-')) cls = 'tok-flag'
+    else if (/^\d/.test(tok)) cls = 'tok-num'
+    else if (KEYWORDS[lang]?.test(tok)) cls = 'tok-kw'
+    else if (lang === 'yaml' && code[m.index + tok.length] === ':' && /(^|\n)[ -]*$/.test(code.slice(0, m.index))) cls = 'tok-key'
+    if (!cls) continue
+    if (m.index > last) frag.append(code.slice(last, m.index))
+    frag.append(h('span', { class: cls }, tok))
+    last = m.index + tok.length
+  }
+  frag.append(code.slice(last))
+  return frag
+}
+
+function codeBlock (id, code, lang) {
+  return h('pre', { class: 'code', tabindex: '0', 'aria-label': `${lang} code` }, h('code', { id, 'data-lang': lang }, highlight(code, lang)))
+}
+
+function copyButton (label, getText, what) {
+  return h('button', {
+    type: 'button',
+    class: 'btn btn-secondary btn-sm copy-btn',
+    'aria-label': label,
+    onclick: (e) => copyWithFeedback(e.currentTarget, getText(), what)
+  }, icon('copy'), h('span', {}, 'Copy'))
+}
+
+/** Masks a key for display in setup cards (the copy button copies it whole). */
+function maskKey (key) {
+  return key === KEY_PLACEHOLDER || key.length < 16 ? key : `${key.slice(0, 7)}…${key.slice(-4)}`
+}
+
+function context () {
+  const secret = selectedSecret()
+  return { base: baseUrl(), key: secret || KEY_PLACEHOLDER, model: state.model || 'gpt-4o-mini', origin: window.location.origin, hasKey: Boolean(secret) }
+}
+
+function renderNote (ctx) {
+  const note = $('tpl-note')
+  let text = ''
+  if (!ctx.hasKey) {
+    text = !state.user
+      ? `Sign in and create a key to fill in ${KEY_PLACEHOLDER}.`
+      : (secretProblem || `Choose a key to fill in ${KEY_PLACEHOLDER}.`)
+  } else if (selectedKey()) {
+    text = `Snippets contain the full key “${selectedKey().name || 'Untitled key'}”. Treat them like passwords.`
+  } else {
+    text = 'Snippets contain the key you pasted. Treat them like passwords.'
+  }
+  note.textContent = text
+  note.hidden = !text
+  note.classList.toggle('hint-warning', !ctx.hasKey)
+}
+
+function renderSnippets (ctx) {
+  const panels = $('code-panels')
+  const selected = document.querySelector('#code-tabs [aria-selected="true"]')?.id ?? 'ctab-bash'
+  const nodes = buildSnippets(ctx).map((s) => {
+    const codeId = `snippet-${s.id}`
+    return h('div', {
+      role: 'tabpanel',
+      id: `cpanel-${s.id}`,
+      class: 'code-panel',
+      'aria-labelledby': `ctab-${s.id}`,
+      hidden: selected !== `ctab-${s.id}`,
+      dataset: { snippet: s.id }
+    },
+    h('div', { class: 'code-toolbar' },
+      h('span', { class: 'hint' }, s.hint),
+      copyButton(`Copy the ${s.label} snippet`, () => $(codeId).textContent, `${s.label} snippet copied`)),
+    codeBlock(codeId, s.code, s.lang))
+  })
+  panels.replaceChildren(...nodes)
+}
+
+function renderSetups (ctx) {
+  const grid = $('setup-grid')
+  grid.replaceChildren(...buildSetups(ctx).map((s) => h('article', { class: 'card setup-card', id: `setup-${s.id}`, 'aria-labelledby': `setup-${s.id}-title` },
+    h('h3', { class: 'card-title', id: `setup-${s.id}-title` }, s.title),
+    h('p', { class: 'muted' }, s.intro),
+    s.steps.length ? h('ol', { class: 'steps' }, s.steps.map((step) => h('li', {}, step))) : null,
+    s.fields.length
+      ? h('dl', { class: 'setup-fields' }, s.fields.map((f) => h('div', { class: 'setup-field' },
+        h('dt', {}, f.label),
+        h('dd', {},
+          h('code', { class: 'mono', title: f.secret ? 'Copy to get the full key' : f.value }, f.secret ? maskKey(f.value) : f.value),
+          copyButton(`Copy ${s.title} ${f.label}`, () => f.value, `${f.label} copied`)))))
+      : null,
+    s.config
+      ? h('div', { class: 'config-block' },
+        h('div', { class: 'code-toolbar' }, h('span', { class: 'hint' }, 'config.yaml'), copyButton(`Copy the ${s.title} config`, () => $(`config-${s.id}`).textContent, 'Config copied')),
+        codeBlock(`config-${s.id}`, s.config.code, s.config.lang))
+      : null,
+    s.note ? h('p', { class: 'hint setup-note' }, s.note) : null
+  )))
+}
+
+function render () {
+  const ctx = context()
+  $('tpl-base-url').textContent = ctx.base
+  renderNote(ctx)
+  renderSnippets(ctx)
+  renderSetups(ctx)
+}
+
+export function initTemplates () {
+  setupTabs($('code-tabs'))
+  for (const b of document.querySelectorAll('[data-copy-from]')) {
+    b.addEventListener('click', () => copyWithFeedback(b, $(b.dataset.copyFrom).textContent, 'Base URL copied'))
+  }
+  for (const type of ['auth', 'keys', 'selection', 'secret']) on(type, render)
+  render()
+}
