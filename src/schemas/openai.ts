@@ -1,6 +1,6 @@
 // Schemas of the OpenAI-compatible API (/v1): chat completion requests, responses, stream chunks, models, errors.
 import type { TSchema } from '@sinclair/typebox'
-import { Type, type Static } from './common.ts'
+import { Type, type Static, type ErrorResponse } from './common.ts'
 
 // Every object here is open (`additionalProperties: true`): clients send fields we do not know
 // (Roo's `cache_control`, `reasoning_details`, vendor extras) and OpenAI's own API ignores them too.
@@ -10,15 +10,6 @@ const OPEN = { additionalProperties: true } as const
 function Nullable<T extends TSchema> (schema: T, options: { description: string }) {
   return Type.Union([schema, Type.Null()], options)
 }
-
-export const OpenAIErrorSchema = Type.Object({
-  error: Type.Object({
-    message: Type.String({ description: 'Human-readable explanation' }),
-    type: Type.String({ description: 'Error category: invalid_request_error, authentication_error, permission_error, insufficient_quota, rate_limit_error, api_error' }),
-    param: Type.Union([Type.String(), Type.Null()], { description: 'The request field at fault, if any' }),
-    code: Type.Union([Type.String(), Type.Null()], { description: 'Machine-readable error code, e.g. model_not_found' })
-  }, { ...OPEN, description: 'Error details' })
-}, { ...OPEN, description: "An error, in OpenAI's shape" })
 
 // ---------------------------------------------------------------------------------------------------------------
 // Request
@@ -213,7 +204,8 @@ export const ModelListSchema = Type.Object({
   data: Type.Array(ModelSchema, { description: 'The models' })
 }, { ...OPEN, description: 'The models this server serves' })
 
-export type OpenAIError = Static<typeof OpenAIErrorSchema>
+/** The one error shape of every route (defined with the shared atoms). */
+export type OpenAIError = ErrorResponse
 export type ChatMessage = Static<typeof ChatMessageSchema>
 export type ContentPart = Static<typeof ContentPartSchema>
 export type Tool = Static<typeof ToolSchema>
