@@ -1,9 +1,9 @@
 // The OpenAI-compatible API: /v1/models and /v1/chat/completions, authenticated with an sk- key, open to any origin.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import cors from '@fastify/cors'
-import { PassThrough } from 'node:stream'
 import { once } from 'node:events'
-import { randomBytes } from 'node:crypto'
+import type { OutgoingHttpHeaders } from 'node:http'
+import { randomUUID } from 'node:crypto'
 import { Type, errorResponses } from '../schemas/common.ts'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, ChatCompletionChunkSchema, ModelListSchema, ModelSchema } from '../schemas/openai.ts'
 import { createModelCatalog } from '../gateway/models.ts'
@@ -46,11 +46,11 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   // Any origin, no credentials; preflights reflect the requested headers (Authorization, x-stainless-*).
   // @fastify/cors answers preflights through one catch-all OPTIONS route, so the path decides here: the
   // cookie-authenticated routes (/auth, /v1/keys) stay same-origin.
+  const openCors = { origin: '*', credentials: false, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 86400, exposedHeaders: ['x-request-id', 'retry-after', 'x-should-retry'] }
+  const noCors = { origin: false }
   await fastify.register(cors, () => (req: { url?: string }, cb: (err: Error | null, opts: object) => void) => {
     const url = req.url ?? ''
-    cb(null, !url.startsWith('/v1/') || url.startsWith('/v1/keys')
-      ? { origin: false }
-      : { origin: '*', credentials: false, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 86400, exposedHeaders: ['x-request-id', 'retry-after', 'x-should-retry'] })
+    cb(null, !url.startsWith('/v1/') || url.startsWith('/v1/keys') ? noCors : openCors)
   })
 
   const catalog = createModelCatalog({
@@ -122,7 +122,7 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (typeof body.n === 'number' && body.n > 1) throw new GatewayError(400, 'n > 1 is not supported by this gateway: Puter returns one choice per request.', 'unsupported_parameter', 'invalid_request_error', 'n')
     const token = fastify.puterTokenFor(request.caller!)
     if (!token) throw new GatewayError(401, 'This key has no Puter account behind it; sign in to the dashboard again.', 'puter_token_invalid')
-    const meta = { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: body.model }
+    const meta = { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model: body.model }
     const includeUsage = body.stream_options?.include_usage === true
 
     // When the client goes away, tear down the upstream request at once.
@@ -165,45 +165,46 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       throw new GatewayError(502, 'Puter answered with a stream to a non-streaming request.', 'upstream_error')
     }
 
-    // Streaming: translate each NDJSON line as it arrives and flush it at once.
+    // Streaming: each upstream chunk's NDJSON lines are translated as they arrive and written at once, straight to
+    // the socket. (Through a PassThrough and Fastify's stream piping the same stream cost ~40% more CPU in the bench.)
+    reply.hijack()
+    const raw = reply.raw
+    // Headers set so far (CORS, nosniff) go out with the SSE ones.
+    raw.writeHead(200, { ...reply.getHeaders(), ...SSE_HEADERS } as OutgoingHttpHeaders)
     const translator = createStreamTranslator({ ...meta, includeUsage })
     const splitter = createNdjsonSplitter()
-    const out = new PassThrough()
     let lastWrite = Date.now()
     const write = (s: string) => {
       if (s === '') return true
       lastWrite = Date.now()
-      return out.write(s)
+      return raw.write(s)
     }
     const keepAlive = setInterval(() => {
       if (Date.now() - lastWrite >= keepAliveMs) write(': keep-alive\n\n')
     }, Math.max(250, keepAliveMs / 2))
     keepAlive.unref()
 
-    const pump = async () => {
-      write(translator.start())
-      try {
-        for await (const chunk of res.body) {
-          for (const line of splitter.feed(chunk)) {
-            if (!write(translator.push(line))) await once(out, 'drain', { signal: upstream.signal })
-          }
-          if (translator.finished) break
-        }
-        for (const line of splitter.end()) write(translator.push(line))
-        write(translator.finish())
-      } catch (err) {
-        if (upstream.signal.aborted) return
+    write(translator.start())
+    try {
+      for await (const chunk of res.body) {
+        let events = ''
+        for (const line of splitter.feed(chunk)) events += translator.push(line)
+        if (!write(events)) await once(raw, 'drain', { signal: upstream.signal })
+        if (translator.finished) break
+      }
+      let rest = ''
+      for (const line of splitter.end()) rest += translator.push(line)
+      write(rest + translator.finish())
+    } catch (err) {
+      if (!upstream.signal.aborted) {
         request.log.warn({ err }, 'Puter stream broke off')
         write(translator.push({ type: 'error', message: 'The connection to Puter broke off mid-stream.' }))
       }
-    }
-    pump().finally(() => {
+    } finally {
       clearInterval(keepAlive)
       res.body.destroy()
-      out.end()
-    })
-    // The type provider only knows the JSON answer; a stream is sent as is, without serialisation.
-    return reply.headers(SSE_HEADERS).send(out as never)
+      raw.end()
+    }
   })
 }
 

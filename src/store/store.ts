@@ -103,6 +103,8 @@ export async function createStore (opts: StoreOptions) {
   // Usage kept in memory between flushes: key id -> { last used, requests since last flush }.
   const usage = new Map<string, { lastUsedAt: string, count: number }>()
   const stats = { writes: 0 }
+  // uuid -> the decrypted token and the sealed value it came from, so a new sign-in invalidates it.
+  const tokenCache = new Map<string, { sealed: string, plain: string }>()
 
   type Mutation<T> = { apply: (draft: StoreDocument) => T, resolve: (v: T) => void, reject: (e: unknown) => void }
   let pending: Mutation<any>[] = []
@@ -230,10 +232,15 @@ export async function createStore (opts: StoreOptions) {
       return doc.users[uuid]
     },
 
-    /** The user's newest Puter token, decrypted. */
+    /** The user's newest Puter token, decrypted (once per stored value: this is on every proxied request). */
     getUserToken (uuid: string): string | undefined {
       const user = doc.users[uuid]
-      return user ? box.decrypt(user.token) : undefined
+      if (!user) return undefined
+      const cached = tokenCache.get(uuid)
+      if (cached?.sealed === user.token) return cached.plain
+      const plain = box.decrypt(user.token)
+      tokenCache.set(uuid, { sealed: user.token, plain })
+      return plain
     },
 
     /** Creates a session and returns the cookie value; only its digest is stored. Expired sessions are pruned in the same write. */
