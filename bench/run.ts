@@ -44,7 +44,8 @@ const STREAM_TEXT_LINES = 18
 const PACED_DELAY_MS = 20
 const PACED_TEXT_LINES = 6
 const TTFB_REQUESTS = 50
-const TTFB_WARMUP_REQUESTS = 5
+// Enough to get both processes past JIT warm-up: the paced pair runs on freshly started processes.
+const TTFB_WARMUP_REQUESTS = 40
 const OPEN_STREAMS = 1000
 const SLOW_DELAY_MS = 1000
 const SLOW_TEXT_LINES = 30
