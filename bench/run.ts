@@ -184,12 +184,12 @@ async function stopChild (child: Child | undefined): Promise<void> {
   }
 }
 
-/** The URL a fake or floor prints as `BENCH_READY <url>`. */
+/** The URL the floor prints as `BENCH_READY <url>`, or the fake Puter CLI as `Fake Puter listening on <url>`. */
 function waitReady (child: Child, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`${child.name} did not start within ${timeoutMs} ms:\n    ${child.tail.join('\n    ')}`)), timeoutMs)
     const onLine = (line: string) => {
-      const m = /^BENCH_READY (\S+)/.exec(line)
+      const m = /^(?:BENCH_READY|Fake Puter listening on) (\S+)/.exec(line)
       if (m) done(null, m[1])
     }
     const onExit = () => done(new Error(`${child.name} exited while starting:\n    ${child.tail.join('\n    ')}`))
@@ -217,7 +217,7 @@ async function freePort (): Promise<number> {
 }
 
 async function startFake (name: string, delayMs: number, lines: number): Promise<{ child: Child, url: string }> {
-  const child = launch(name, 0, 'bench/fake-upstream.ts', {
+  const child = launch(name, 0, 'test/fake-puter/cli.ts', {
     FAKE_PUTER_PORT: '0',
     FAKE_PUTER_STREAM_DELAY_MS: String(delayMs),
     FAKE_PUTER_STREAM_TEXT_LINES: String(lines)

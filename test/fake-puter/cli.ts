@@ -1,5 +1,6 @@
-// `npm run fake-puter`: a fake Puter on 127.0.0.1 for offline development and manual testing.
-// Env: FAKE_PUTER_PORT (default 4100), FAKE_PUTER_STREAM_DELAY_MS, FAKE_PUTER_STREAM_TEXT_LINES.
+// `npm run fake-puter`: a fake Puter on 127.0.0.1 for offline development, manual testing and the benchmark.
+// Env: FAKE_PUTER_PORT (default 4100; 0 = any free port), FAKE_PUTER_STREAM_DELAY_MS, FAKE_PUTER_STREAM_TEXT_LINES.
+// Calls are not recorded (nobody reads them here, and a long run would keep every request in memory).
 
 import { startFakePuter } from './server.ts'
 
@@ -18,7 +19,8 @@ const fake = await startFakePuter({
   host: '127.0.0.1',
   port: numberFromEnv('FAKE_PUTER_PORT', 4100),
   streamDelayMs: numberFromEnv('FAKE_PUTER_STREAM_DELAY_MS', 0),
-  streamTextLines: numberFromEnv('FAKE_PUTER_STREAM_TEXT_LINES', undefined)
+  streamTextLines: numberFromEnv('FAKE_PUTER_STREAM_TEXT_LINES', undefined),
+  recordCalls: false
 })
 
 console.log(`Fake Puter listening on ${fake.url}`)
