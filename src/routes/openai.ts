@@ -1,7 +1,6 @@
 // The OpenAI-compatible API: /v1/models and /v1/chat/completions, authenticated with an sk- key, open to any origin.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import cors from '@fastify/cors'
-import { once } from 'node:events'
 import type { OutgoingHttpHeaders } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import { Type, errorResponses } from '../schemas/common.ts'
@@ -11,6 +10,11 @@ import { createNdjsonSplitter, createStreamTranslator, fromPuterResult, isPuterF
 import { PuterNetworkError } from '../puter/client.ts'
 import { GatewayError, errors } from '../errors.ts'
 import type { ChatCompletion } from '../schemas/openai.ts'
+
+interface OpenStream {
+  lastWrite: number
+  write: (s: string) => boolean
+}
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -42,6 +46,14 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const security = [{ bearerAuth: [] }]
   const tags = ['OpenAI']
   const keepAliveMs = config.STREAM_KEEPALIVE_SECONDS * 1000
+  // One timer for all open streams: a keep-alive comment goes to each that has been silent for keepAliveMs.
+  const openStreams = new Set<OpenStream>()
+  const keepAlive = setInterval(() => {
+    const now = Date.now()
+    for (const s of openStreams) if (now - s.lastWrite >= keepAliveMs) s.write(': keep-alive\n\n')
+  }, Math.max(100, keepAliveMs / 4))
+  keepAlive.unref()
+  fastify.addHook('onClose', async () => clearInterval(keepAlive))
 
   // Any origin, no credentials; preflights reflect the requested headers (Authorization, x-stainless-*).
   // @fastify/cors answers preflights through one catch-all OPTIONS route, so the path decides here: the
@@ -173,38 +185,53 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     raw.writeHead(200, { ...reply.getHeaders(), ...SSE_HEADERS } as OutgoingHttpHeaders)
     const translator = createStreamTranslator({ ...meta, includeUsage })
     const splitter = createNdjsonSplitter()
-    let lastWrite = Date.now()
-    const write = (s: string) => {
-      if (s === '') return true
-      lastWrite = Date.now()
-      return raw.write(s)
+    const stream: OpenStream = {
+      lastWrite: Date.now(),
+      write (s: string) {
+        if (s === '' || raw.destroyed) return true
+        stream.lastWrite = Date.now()
+        return raw.write(s)
+      }
     }
-    const keepAlive = setInterval(() => {
-      if (Date.now() - lastWrite >= keepAliveMs) write(': keep-alive\n\n')
-    }, Math.max(250, keepAliveMs / 2))
-    keepAlive.unref()
-
+    const { write } = stream
+    openStreams.add(stream)
     write(translator.start())
-    try {
-      for await (const chunk of res.body) {
+
+    // Plain 'data' events rather than an async iterator: this runs once per upstream chunk of every stream.
+    const upstreamBody = res.body
+    await new Promise<void>((resolve) => {
+      let ended = false
+      const done = () => {
+        if (ended) return
+        ended = true
+        openStreams.delete(stream)
+        upstreamBody.destroy()
+        raw.end()
+        resolve()
+      }
+      upstreamBody.on('data', (chunk: Buffer) => {
         let events = ''
         for (const line of splitter.feed(chunk)) events += translator.push(line)
-        if (!write(events)) await once(raw, 'drain', { signal: upstream.signal })
-        if (translator.finished) break
-      }
-      let rest = ''
-      for (const line of splitter.end()) rest += translator.push(line)
-      write(rest + translator.finish())
-    } catch (err) {
-      if (!upstream.signal.aborted) {
-        request.log.warn({ err }, 'Puter stream broke off')
-        write(translator.push({ type: 'error', message: 'The connection to Puter broke off mid-stream.' }))
-      }
-    } finally {
-      clearInterval(keepAlive)
-      res.body.destroy()
-      raw.end()
-    }
+        if (!write(events) && !raw.destroyed) {
+          upstreamBody.pause()
+          raw.once('drain', () => upstreamBody.resume())
+        }
+        if (translator.finished) done()
+      })
+      upstreamBody.once('end', () => {
+        let rest = ''
+        for (const line of splitter.end()) rest += translator.push(line)
+        write(rest + translator.finish())
+        done()
+      })
+      upstreamBody.once('error', (err: Error) => {
+        if (!upstream.signal.aborted) {
+          request.log.warn({ err }, 'Puter stream broke off')
+          write(translator.push({ type: 'error', message: 'The connection to Puter broke off mid-stream.' }))
+        }
+        done()
+      })
+    })
   })
 }
 
