@@ -2,7 +2,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { ErrorResponseSchema } from '../schemas/common.ts'
+import { ErrorResponseSchema, Type } from '../schemas/common.ts'
 
 export default fp(async function openapiPlugin (fastify) {
   fastify.addSchema(ErrorResponseSchema)
@@ -20,7 +20,8 @@ export default fp(async function openapiPlugin (fastify) {
         { name: 'Auth', description: 'Dashboard sign-in with a Puter token' },
         { name: 'Keys', description: 'Manage your API keys (dashboard session)' },
         { name: 'Dashboard', description: 'Assets of the browser dashboard' },
-        { name: 'Health', description: 'Service health' }
+        { name: 'Health', description: 'Service health' },
+        { name: 'Docs', description: 'This API description' }
       ],
       components: {
         securitySchemes: {
@@ -42,7 +43,14 @@ export default fp(async function openapiPlugin (fastify) {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) }
   })
 
-  fastify.get('/openapi.json', { schema: { hide: true } }, async () => fastify.swagger())
+  fastify.get('/openapi.json', {
+    schema: {
+      tags: ['Docs'],
+      summary: 'This OpenAPI document',
+      description: 'OpenAPI 3 description of every route, built from their TypeBox schemas. Swagger UI shows it at /docs.',
+      response: { 200: Type.Object({}, { additionalProperties: true, description: 'An OpenAPI 3.0 document' }) }
+    }
+  }, async () => fastify.swagger())
 
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',
