@@ -195,7 +195,15 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     const { write } = stream
     openStreams.add(stream)
-    write(translator.start())
+    // The role chunk goes out with the first upstream chunk when that is already here (one write, not two, per
+    // stream: on loopback the write syscalls are the largest cost), or on its own right after.
+    let role = translator.start()
+    const takeRole = () => {
+      const r = role
+      role = ''
+      return r
+    }
+    const roleTimer = setImmediate(() => write(takeRole()))
 
     // Plain 'data' events rather than an async iterator: this runs once per upstream chunk of every stream.
     const upstreamBody = res.body
@@ -204,13 +212,14 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       const done = () => {
         if (ended) return
         ended = true
+        clearImmediate(roleTimer)
         openStreams.delete(stream)
         upstreamBody.destroy()
         raw.end()
         resolve()
       }
       upstreamBody.on('data', (chunk: Buffer) => {
-        let events = ''
+        let events = takeRole()
         for (const line of splitter.feed(chunk)) events += translator.push(line)
         if (!write(events) && !raw.destroyed) {
           upstreamBody.pause()
@@ -219,7 +228,7 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         if (translator.finished) done()
       })
       upstreamBody.once('end', () => {
-        let rest = ''
+        let rest = takeRole()
         for (const line of splitter.end()) rest += translator.push(line)
         write(rest + translator.finish())
         done()
@@ -227,7 +236,7 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       upstreamBody.once('error', (err: Error) => {
         if (!upstream.signal.aborted) {
           request.log.warn({ err }, 'Puter stream broke off')
-          write(translator.push({ type: 'error', message: 'The connection to Puter broke off mid-stream.' }))
+          write(takeRole() + translator.push({ type: 'error', message: 'The connection to Puter broke off mid-stream.' }))
         }
         done()
       })
