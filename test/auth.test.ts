@@ -98,10 +98,10 @@ t.test('/auth/me, sign-out, and the session ends', async (t) => {
 })
 
 t.test('sessions expire after SESSION_TTL_HOURS', async (t) => {
-  const { app } = await setup(t, { config: { SESSION_TTL_HOURS: 0.0002 } }) // 0.72 s
+  const { app } = await setup(t, { config: { SESSION_TTL_HOURS: 0.0005 } }) // 1.8 s: room for a slow machine
   const cookie = await signIn(app)
   t.equal((await app.inject({ url: '/auth/me', headers: { cookie } })).statusCode, 200)
-  await new Promise((resolve) => setTimeout(resolve, 900))
+  await new Promise((resolve) => setTimeout(resolve, 2000))
   const res = await app.inject({ url: '/auth/me', headers: { cookie } })
   t.equal(res.statusCode, 401)
   t.equal(res.json().error.code, 'session_expired')

@@ -24,7 +24,8 @@ t.test('keys and users persist across a reload of the same file', async (t) => {
   t.equal(again.findKey(created.key)?.id, created.id, 'key is found by its digest after reload')
   t.same(again.revealKey('u-1', created.id), { key: created.key })
   t.same(again.listKeys('u-1').map((k) => k.name), ['laptop'])
-  t.equal(again.findKey(created.key.slice(0, -1) + 'x'), undefined, 'a different key is not found')
+  const other = created.key.slice(0, -1) + (created.key.endsWith('x') ? 'y' : 'x')
+  t.equal(again.findKey(other), undefined, 'a key differing in its last character is not found')
   t.equal(again.findKey('not-a-key'), undefined)
 })
 
