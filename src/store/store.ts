@@ -101,7 +101,8 @@ export async function createStore (opts: StoreOptions) {
   // digest -> key id; rebuilt from the committed document after each successful write.
   let keyIndex = buildKeyIndex(doc)
   // Usage kept in memory between flushes: key id -> { last used, requests since last flush }.
-  const usage = new Map<string, { lastUsedAt: string, count: number }>()
+  // The time is kept as a number: this runs on every proxied request, and is formatted only when read.
+  const usage = new Map<string, { lastUsedMs: number, count: number }>()
   const stats = { writes: 0 }
   // uuid -> the decrypted token and the sealed value it came from, so a new sign-in invalidates it.
   const tokenCache = new Map<string, { sealed: string, plain: string }>()
@@ -178,7 +179,7 @@ export async function createStore (opts: StoreOptions) {
         for (const [id, u] of snapshot) {
           const key = draft.keys[id]
           if (!key) continue
-          key.lastUsedAt = u.lastUsedAt
+          key.lastUsedAt = iso(u.lastUsedMs)
           key.requestCount += u.count
         }
       })
@@ -186,7 +187,7 @@ export async function createStore (opts: StoreOptions) {
       // Put the usage back so the next flush retries it.
       for (const [id, u] of snapshot) {
         const cur = usage.get(id)
-        usage.set(id, cur ? { lastUsedAt: cur.lastUsedAt, count: cur.count + u.count } : u)
+        usage.set(id, cur ? { lastUsedMs: cur.lastUsedMs, count: cur.count + u.count } : u)
       }
       throw err
     }
@@ -204,7 +205,7 @@ export async function createStore (opts: StoreOptions) {
       name: k.name,
       preview: k.preview,
       createdAt: k.createdAt,
-      lastUsedAt: u?.lastUsedAt ?? k.lastUsedAt,
+      lastUsedAt: u ? iso(u.lastUsedMs) : k.lastUsedAt,
       requestCount: k.requestCount + (u?.count ?? 0),
       hasSecret: k.secret !== undefined
     }
@@ -338,12 +339,12 @@ export async function createStore (opts: StoreOptions) {
     /** Records a use of the key in memory; written to the file in batches, never per request. */
     touchKey (id: string) {
       const u = usage.get(id)
-      const at = iso()
+      const at = now()
       if (u) {
-        u.lastUsedAt = at
+        u.lastUsedMs = at
         u.count++
       } else {
-        usage.set(id, { lastUsedAt: at, count: 1 })
+        usage.set(id, { lastUsedMs: at, count: 1 })
       }
     },
 
