@@ -37,3 +37,18 @@ t.test('a bad value stops the start with a message naming the variable', async (
     await t.rejects(buildApp({ config: data, logger: false }), new RegExp(name), `${name}: buildApp refuses to start`)
   }
 })
+
+t.test('.env is read when present, and the environment wins over it', async (t) => {
+  const dir = t.testdir({ '.env': 'PORT=4321\nKEY_REVEAL=false\n# a comment\nHOST=0.0.0.0\n' })
+  t.chdir(dir)
+  const saved = process.env.PORT
+  t.teardown(() => { if (saved === undefined) delete process.env.PORT; else process.env.PORT = saved })
+  delete process.env.PORT
+  const fromFile = loadConfig({}, true)
+  t.equal(fromFile.PORT, 4321)
+  t.equal(fromFile.KEY_REVEAL, false)
+  t.equal(fromFile.HOST, '0.0.0.0')
+  process.env.PORT = '5555'
+  t.equal(loadConfig({}, true).PORT, 5555, 'process.env overrides .env')
+  t.equal(loadConfig({}, false).PORT, 3000, 'without useEnv neither is read')
+})
