@@ -6,6 +6,7 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to bind; 0.0.0.0 exposes the server on every interface' }),
   PUTER_API_ORIGIN: Type.String({ pattern: '^https?://[^/]+$', default: 'https://api.puter.com', description: "Origin of Puter's API (no trailing slash)" }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+/?$', description: "The server's public origin as browsers reach it (e.g. https://ai.example.org). Dashboard sign-ins through puter.js are accepted only for the Puter app of this origin; when unset, the origin of the sign-in request itself" })),
   SESSION_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 24, description: 'Dashboard session lifetime in hours' }),
   DATA_FILE: Type.String({ minLength: 1, default: 'data/api-store.json', description: 'JSON file holding users, sessions and keys' }),
   APP_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'Secret that encrypts tokens and key secrets at rest; generated into a 0600 file beside DATA_FILE when unset' })),

@@ -6,6 +6,8 @@ export const errors = {
   SessionExpired: createError('session_expired', 'Your session has expired; sign in again', 401),
   PuterTokenMissing: createError('missing_token', 'Provide your Puter auth token as "token"', 400),
   PuterTokenRejected: createError('puter_token_invalid', 'Puter rejected this token (invalid or expired); sign in to Puter again', 401),
+  ForeignAppToken: createError('token_foreign_app', 'This token belongs to the Puter app %s, not to this server. Sign in through this page, or paste your own Puter token', 403),
+  TokenKindUnsupported: createError('token_kind_unsupported', 'Puter does not say whose token this is (neither your own token nor one issued to this server). Sign in through this page, or paste your own Puter token', 403),
   PuterUnavailable: createError('puter_unavailable', 'Puter could not be reached or answered with an error; try again later', 502),
   PuterTimeout: createError('puter_timeout', 'Puter did not answer in time', 504),
   CrossSite: createError('cross_site_request', 'Cross-site requests are not allowed on this route', 403),

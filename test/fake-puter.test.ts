@@ -91,6 +91,36 @@ t.test('GET /whoami', async (t) => {
     }
   })
 
+  t.test('app-under-user tokens: reduced fields plus app_name, the same uuid as the user', async (t) => {
+    const token = fake.appToken('alice', 'https://site.example')
+    const body = await (await fetch(`${fake.url}/whoami`, { headers: { authorization: `Bearer ${token}` } })).json() as Json
+    t.match(body, { username: 'alice', uuid: '11111111-1111-4111-8111-111111111111', app_name: fake.appUidFor('https://site.example') })
+    for (const field of ['email', 'is_user_token', 'directories', 'created_ts', 'taskbar_items', 'desktop_bg_url']) {
+      t.notOk(field in body, `no ${field}`)
+    }
+  })
+
+  t.test('POST /auth/app-uid-from-origin: a stable app uid per origin, auth required', async (t) => {
+    const ask = async (body: unknown, token: string | null = ALICE) => fetch(`${fake.url}/auth/app-uid-from-origin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body)
+    })
+    const a = await ask({ origin: 'https://site.example' })
+    t.equal(a.status, 200)
+    const { uid } = await a.json() as Json
+    t.match(uid, /^app-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    t.equal(uid, fake.appUidFor('https://site.example'))
+    t.equal((await (await ask({ origin: 'https://SITE.example/' })).json() as Json).uid, uid, 'case and trailing slash do not matter')
+    t.not((await (await ask({ origin: 'http://site.example' })).json() as Json).uid, uid, 'the scheme does')
+    const missing = await ask({})
+    t.equal(missing.status, 400)
+    t.match(await missing.json(), { code: 'bad_request', message: 'Missing `origin`' })
+    const anonymous = await ask({ origin: 'https://site.example' }, null)
+    t.equal(anonymous.status, 401)
+    t.match(await anonymous.json(), { code: 'token_missing' })
+  })
+
   t.test('any fake-token-<name> is a user with a stable uuid', async (t) => {
     const other = await startFake(t)
     const get = async (url: string): Promise<Json> =>

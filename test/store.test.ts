@@ -13,7 +13,7 @@ const USER = { uuid: 'u-1', username: 'alice', token: 'puter-token-alice-SECRET'
 t.test('keys and users persist across a reload of the same file', async (t) => {
   const file = join(await tempDir(t), 'api-store.json')
   const store = await createStore({ file, box })
-  await store.upsertUser(USER)
+  await store.upsertUser({ ...USER, token: { value: USER.token, kind: 'user' } })
   const created = await store.createKey('u-1', { name: 'laptop', keepSecret: true, maxKeys: 10 })
   t.match(created.key, /^sk-[A-Za-z0-9_-]{32,}$/, 'key is sk- and at least 32 URL-safe characters')
   t.equal(created.preview, `${created.key.slice(0, 7)}…${created.key.slice(-4)}`)
@@ -33,7 +33,7 @@ t.test('the file holds no plaintext key or token and is mode 0600', async (t) =>
   const dir = await tempDir(t)
   const file = join(dir, 'api-store.json')
   const store = await createStore({ file, box })
-  await store.upsertUser(USER)
+  await store.upsertUser({ ...USER, token: { value: USER.token, kind: 'user' } })
   const { key } = await store.createKey('u-1', { keepSecret: true, maxKeys: 10 })
   const text = await readFile(file, 'utf8')
   t.notOk(text.includes(key), 'no plaintext key')
@@ -83,7 +83,7 @@ t.test('a failed write is reported and leaves memory and file as they were', asy
       return writeFileAtomic(f, data)
     }
   })
-  await store.upsertUser(USER)
+  await store.upsertUser({ ...USER, token: { value: USER.token, kind: 'user' } })
   const kept = await store.createKey('u-1', { name: 'kept', keepSecret: true, maxKeys: 10 })
   const before = await readFile(file, 'utf8')
 
@@ -132,7 +132,7 @@ t.test('sessions are stored by digest and expire', async (t) => {
   const file = join(await tempDir(t), 'api-store.json')
   let clock = Date.parse('2026-01-01T00:00:00Z')
   const store = await createStore({ file, box, now: () => clock })
-  await store.upsertUser(USER)
+  await store.upsertUser({ ...USER, token: { value: USER.token, kind: 'user' } })
   const { cookie } = await store.createSession('u-1', 60_000)
   t.equal(store.getSession(cookie)?.user.username, 'alice')
   t.notOk((await readFile(file, 'utf8')).includes(cookie), 'cookie value not stored')

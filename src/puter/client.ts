@@ -11,6 +11,10 @@ export interface PuterClientOptions {
 export interface PuterUser {
   uuid: string
   username: string
+  /** true for the person's own tokens (session, full-access API token); absent on app-under-user tokens. */
+  is_user_token?: boolean
+  /** The uid of the app an app-under-user token was issued to. */
+  app_name?: string
   [k: string]: unknown
 }
 
@@ -79,6 +83,20 @@ export function createPuterClient (opts: PuterClientOptions) {
         throw new PuterHttpError(502, { error: 'Unexpected /whoami answer' })
       }
       return user as PuterUser
+    },
+
+    /** The uid of the Puter app that Puter derives from a web origin (the app puter.js sign-in issues tokens to there). */
+    async appUidFromOrigin (token: string, origin: string): Promise<string> {
+      const res = await send({
+        method: 'POST',
+        path: '/auth/app-uid-from-origin',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ origin })
+      })
+      const body = await readJson(res) as { uid?: unknown } | null
+      if (res.statusCode !== 200) throw new PuterHttpError(res.statusCode, body, res.headers)
+      if (typeof body?.uid !== 'string' || body.uid === '') throw new PuterHttpError(502, { error: 'Unexpected /auth/app-uid-from-origin answer' })
+      return body.uid
     },
 
     /** The public model catalogue (`/puterai/chat/models/details`). */

@@ -9,6 +9,8 @@ const UserRecordSchema = Type.Object({
   uuid: Type.String(),
   username: Type.String(),
   token: Type.String({ description: 'Newest Puter token, encrypted' }),
+  tokenKind: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('app')], { description: "The person's own token, or an app-under-user token of this server's Puter app; absent in files written before it was recorded" })),
+  appUid: Type.Optional(Type.String({ description: 'For an app token: the Puter app it was issued to' })),
   createdAt: Type.String(),
   updatedAt: Type.String()
 })
@@ -215,15 +217,28 @@ export async function createStore (opts: StoreOptions) {
     stats,
     file,
 
-    /** Creates the user or refreshes their username and Puter token. */
-    upsertUser (input: { uuid: string, username: string, token: string }): Promise<UserRecord> {
-      const sealed = box.encrypt(input.token)
+    /**
+     * Creates the user or refreshes their username and, when `token` is given, their Puter token and its kind.
+     * Without `token` the stored one is kept (a sign-in that must not replace it).
+     */
+    upsertUser (input: { uuid: string, username: string, token: { value: string, kind: 'user' | 'app', appUid?: string } | null }): Promise<UserRecord> {
+      const fresh = input.token === null
+        ? null
+        : { token: box.encrypt(input.token.value), tokenKind: input.token.kind, ...(input.token.appUid === undefined ? {} : { appUid: input.token.appUid }) }
       return mutate((draft) => {
         const at = iso()
         const existing = draft.users[input.uuid]
-        const user: UserRecord = existing
-          ? { ...existing, username: input.username, token: sealed, updatedAt: at }
-          : { uuid: input.uuid, username: input.username, token: sealed, createdAt: at, updatedAt: at }
+        if (!existing && !fresh) throw new Error('A new user needs a Puter token')
+        let user: UserRecord
+        if (existing) {
+          user = { ...existing, username: input.username, updatedAt: at }
+          if (fresh) {
+            delete user.appUid
+            Object.assign(user, fresh)
+          }
+        } else {
+          user = { uuid: input.uuid, username: input.username, ...fresh!, createdAt: at, updatedAt: at }
+        }
         draft.users[input.uuid] = user
         return user
       })

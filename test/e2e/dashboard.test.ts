@@ -58,14 +58,17 @@ t.test('the dashboard, from sign-in to sign-out', { skip: Boolean(missing) }, as
   })
 
   await t.test('Sign in with Puter hands the popup token to the server and lands on the keys', async (t) => {
-    await page.evaluate(() => { (window as any).__signInToken = 'fake-token-carol' })
+    // puter.js sign-in hands the page an app-under-user token of the app Puter derives from this page's origin.
+    const appToken = fake.appToken('carol', base)
+    await page.evaluate((token) => { (window as any).__signInToken = token }, appToken)
     await page.click('#puter-signin')
     await page.locator('#panel-keys').waitFor()
     t.equal(await page.getAttribute('#tab-keys', 'aria-selected'), 'true')
     await page.locator('#keys-empty').waitFor()
     t.match(await text(page, '#keys-empty'), /No API keys yet[\s\S]*Create a key/)
     t.equal(await text(page, '#user-chip-name'), 'carol')
-    t.ok(fake.calls.some((c) => c.path === '/whoami' && c.headers.authorization === 'Bearer fake-token-carol'), 'the server checked the token with Puter')
+    t.ok(fake.calls.some((c) => c.path === '/whoami' && c.headers.authorization === `Bearer ${appToken}`), 'the server checked the token with Puter')
+    t.ok(fake.calls.some((c) => c.path === '/auth/app-uid-from-origin' && c.body?.origin === base), "and that it is this server's own app")
     t.same(await page.evaluate(() => ({ ...localStorage })), {}, 'the Puter token is not left in localStorage')
     await page.click('#tab-account')
     t.equal(await text(page, '#profile-name'), 'carol')

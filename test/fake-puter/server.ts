@@ -20,6 +20,9 @@ import type { ChatModelDetails } from './catalog.ts'
 
 export interface FakeUser { uuid: string, username: string, email?: string, isTemp?: boolean }
 
+/** What a token stands for: the person's own token, or an app-under-user token issued to one Puter app. */
+interface TokenOwner { user: FakeUser, appUid?: string }
+
 export interface FakePuterOptions {
   host?: string
   port?: number
@@ -52,6 +55,10 @@ export type Behaviour =
 export interface FakePuter {
   url: string
   addUser(token: string, user: FakeUser): void
+  /** The app uid Puter derives from a web origin (`POST /auth/app-uid-from-origin`). */
+  appUidFor(origin: string): string
+  /** An app-under-user token for `username`, issued to the app of `origin` (as puter.auth.signIn() on that page gets). */
+  appToken(username: string, origin: string): string
   expireToken(token: string): void
   enqueue(b: Behaviour): void
   calls: RecordedCall[]
@@ -100,6 +107,8 @@ const CHAT_METHODS = new Set(['complete', 'models', 'list'])
 const FAKE_MESSAGE_ID = '00000000-0000-0000-0000-000000000000'
 const NOTOOL = /\bnotool\b/i
 const DYNAMIC_TOKEN = /^fake-token-([A-Za-z0-9_.-]{1,64})$/
+/** `fake-app-token-<username>@<app uid>`: an app-under-user token of that user for that app. */
+const DYNAMIC_APP_TOKEN = /^fake-app-token-([A-Za-z0-9_.-]{1,64})@(app-[0-9a-f-]{36})$/
 const FILLER = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit']
 const CREATED_TS = 1735689600
 
@@ -133,6 +142,11 @@ function stableUuid (seed: string): string {
   const h = createHash('sha1').update(`fake-puter:${seed}`).digest('hex')
   const variant = ((parseInt(h[16], 16) & 3) | 8).toString(16)
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+/** Puter's appUidFromOrigin: a stable `app-<uuid>` per origin (scheme, host and port, lower-cased, no trailing slash). */
+function appUidFor (origin: string): string {
+  return `app-${stableUuid(`origin:${origin.trim().toLowerCase().replace(/\/+$/, '')}`)}`
 }
 
 function sendBody (res: ServerResponse, status: number, payload: string, headers?: Record<string, string>): void {
@@ -458,20 +472,25 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     for (const resolve of abortWaiters.splice(0)) resolve()
   }
 
-  function lookupUser (token: string): FakeUser | undefined {
-    let user = users.get(token)
-    if (!user) {
-      const m = DYNAMIC_TOKEN.exec(token)
-      if (m) {
-        user = { uuid: stableUuid(`user:${m[1]}`), username: m[1] }
-        users.set(token, user)
-      }
-    }
+  function userNamed (name: string): FakeUser {
+    for (const user of users.values()) if (user.username === name) return user
+    const user = { uuid: stableUuid(`user:${name}`), username: name }
+    users.set(`fake-token-${name}`, user)
     return user
   }
 
+  function lookupToken (token: string): TokenOwner | undefined {
+    const user = users.get(token)
+    if (user) return { user }
+    const m = DYNAMIC_TOKEN.exec(token)
+    if (m) return { user: userNamed(m[1]) }
+    const app = DYNAMIC_APP_TOKEN.exec(token)
+    if (app) return { user: userNamed(app[1]), appUid: app[2] }
+    return undefined
+  }
+
   /** Puter's requireAuthGate. */
-  function authenticate (token: string | undefined): FakeUser {
+  function authenticate (token: string | undefined): TokenOwner {
     if (!token) throw new PuterHttpError(401, 'Missing authentication token', 'token_missing')
     if (expired.has(token)) {
       throw new PuterHttpError(401, 'Re-authentication required', 'reauth_required', {
@@ -480,9 +499,31 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
         reauth_token: `fake-reauth-${stableUuid(`reauth:${token}`)}`
       })
     }
-    const user = lookupUser(token)
-    if (!user) throw new PuterHttpError(401, 'Authentication failed', 'token_auth_failed')
-    return user
+    const owner = lookupToken(token)
+    if (!owner) throw new PuterHttpError(401, 'Authentication failed', 'token_auth_failed')
+    return owner
+  }
+
+  /**
+   * /whoami of an app-under-user token (extensions/whoami.ts): no email, desktop, created_ts, is_user_token,
+   * metadata, referral_code, taskbar_items or directories; `app_name` is the app's uid.
+   */
+  function appWhoamiJson (user: FakeUser, appUid: string): string {
+    return JSON.stringify({
+      username: user.username,
+      uuid: user.uuid,
+      email_confirmed: user.isTemp !== true,
+      requires_email_confirmation: false,
+      requires_phone_verification: false,
+      requires_card_verification: false,
+      is_temp: user.isTemp === true,
+      oidc_only: false,
+      otp: false,
+      feature_flags: { create_shortcut: true },
+      hasDevAccountAccess: false,
+      last_activity_ts: startedTs,
+      app_name: appUid
+    })
   }
 
   function whoamiJson (user: FakeUser): string {
@@ -766,8 +807,21 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     const parsed = parseBody(req, raw)
     if (recordCalls) calls.push({ path: '/whoami', method: req.method ?? 'GET', headers: req.headers, body: parsed.ok ? parsed.body : raw })
     if (!parsed.ok) return sendError(res, 400, 'Malformed JSON in request body', 'client_bad_json')
-    const user = authenticate(findToken(req, parsed.body, query))
-    sendBody(res, 200, whoamiJson(user))
+    const owner = authenticate(findToken(req, parsed.body, query))
+    sendBody(res, 200, owner.appUid ? appWhoamiJson(owner.user, owner.appUid) : whoamiJson(owner.user))
+  }
+
+  /** AuthController.handleAppUidFromOrigin: requireAuth, `origin` from the body or the query, `{uid}`. */
+  async function handleAppUidFromOrigin (req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+    const raw = await readBody(req)
+    if (raw === null) return
+    const parsed = parseBody(req, raw)
+    if (recordCalls) calls.push({ path: '/auth/app-uid-from-origin', method: req.method ?? 'POST', headers: req.headers, body: parsed.ok ? parsed.body : raw })
+    if (!parsed.ok) return sendError(res, 400, 'Malformed JSON in request body', 'client_bad_json')
+    authenticate(findToken(req, parsed.body, query))
+    const origin = (isObject(parsed.body) ? parsed.body.origin : undefined) ?? new URLSearchParams(query).get('origin')
+    if (typeof origin !== 'string' || origin === '') throw badRequest('Missing `origin`')
+    sendJson(res, 200, { uid: appUidFor(origin) })
   }
 
   function handleModels (res: ServerResponse, details: boolean): void {
@@ -784,6 +838,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     const query = q === -1 ? '' : url.slice(q + 1)
     if (path === '/drivers/call' && req.method === 'POST') return guarded(res, () => handleDriversCall(req, res, query))
     if (path === '/whoami' && req.method === 'GET') return guarded(res, () => handleWhoami(req, res, query))
+    if (path === '/auth/app-uid-from-origin' && req.method === 'POST') return guarded(res, () => handleAppUidFromOrigin(req, res, query))
     if (path === '/puterai/chat/models' && req.method === 'GET') return handleModels(res, false)
     if (path === '/puterai/chat/models/details' && req.method === 'GET') return handleModels(res, true)
     sendError(res, 404, 'Not Found', 'not_found')
@@ -806,6 +861,10 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     addUser (token, user) {
       users.set(token, user)
       expired.delete(token)
+    },
+    appUidFor,
+    appToken (username, origin) {
+      return `fake-app-token-${username}@${appUidFor(origin)}`
     },
     expireToken (token) {
       expired.add(token)
