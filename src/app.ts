@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { ConfigSchema, loadConfig, trustProxyOption, type Config } from './config.ts'
-import { errorType, openAIError } from './errors.ts'
+import { openAIErrorBody, toFault } from './errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import storePlugin from './plugins/store.ts'
 import sessionPlugin from './plugins/session.ts'
@@ -85,42 +85,11 @@ export async function buildApp (opts: BuildAppOptions = {}) {
 
   // Handlers before routes: route plugins inherit them when registered.
   // One error shape for every JSON route: OpenAI's. Messages are echoed for client errors only.
-  app.setErrorHandler((err: any, request, reply) => {
-    let status: number = err.statusCode ?? 500
-    if (status < 400 || status > 599) status = 500
-    let code: string | null = typeof err.code === 'string' ? err.code : null
-    let param: string | null = null
-    let message: string = err.message
-    if (err.validation) {
-      const first = err.validation[0]
-      const path = String(first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
-      param = first?.params?.missingProperty ? [path, first.params.missingProperty].filter(Boolean).join('.') : (path || null)
-      code = 'invalid_request'
-      message = `Invalid request: ${err.message}`
-    } else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      code = 'request_too_large'
-      message = `Request body is larger than the limit of ${config.BODY_LIMIT_MB} MiB`
-    } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      code = 'unsupported_media_type'
-    } else if (err instanceof SyntaxError || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-      // V8's JSON errors quote the input, which may hold a token: never echo or log them.
-      code = 'invalid_json'
-      message = 'We could not parse the JSON body of your request. Check that it is valid JSON.'
-    } else if (code?.startsWith('FST_')) {
-      code = null
-    } else if (code) {
-      code = code.toLowerCase()
-    }
-    if (status >= 500) {
-      request.log.error({ err }, 'request failed')
-      if (!err.expose) message = 'The server had an error while processing your request. Check the server logs.'
-    } else {
-      request.log.info({ code, status }, message)
-    }
-    if (err.headers) reply.headers(err.headers)
-    const type = typeof err.type === 'string' ? err.type : errorType(status)
-    if (err.param !== undefined && !err.validation) param = err.param
-    return reply.code(status).send({ error: { message, type, param, code } })
+  app.setErrorHandler((err, request, reply) => {
+    const fault = toFault(err, { bodyLimitMb: config.BODY_LIMIT_MB })
+    if (fault.internal) request.log.error({ err }, 'request failed')
+    else request.log.info({ code: fault.code, status: fault.status }, fault.message)
+    return reply.code(fault.status).headers(fault.headers).send(openAIErrorBody(fault))
   })
 
   app.setNotFoundHandler((request, reply) => {
@@ -128,7 +97,7 @@ export async function buildApp (opts: BuildAppOptions = {}) {
     const message = OPENAI_PATHS.test(path)
       ? `Unknown path ${request.method} ${path.split('?')[0]}. This server's OpenAI-compatible API lives under /v1: set your client's base URL to end with /v1 (e.g. http://${request.host}/v1).`
       : `Unknown path ${request.method} ${path.split('?')[0]}`
-    return reply.code(404).send(openAIError(404, message, 'not_found'))
+    return reply.code(404).send(openAIErrorBody({ message, type: 'invalid_request_error', param: null, code: 'not_found' }))
   })
 
   await app.register(healthRoutes)

@@ -62,7 +62,7 @@ t.test('Puter unreachable gives 502', async (t) => {
   const { app } = await setup(t, { config: { PUTER_API_ORIGIN: url } })
   const res = await app.inject({ method: 'POST', url: '/auth/puter/signin', payload: { token: ALICE } })
   t.equal(res.statusCode, 502)
-  t.equal(res.json().error.code, 'puter_unavailable')
+  t.equal(res.json().error.code, 'upstream_unreachable')
 })
 
 t.test('Puter failing (5xx, or an answer that is not a user) gives 502', async (t) => {
@@ -74,7 +74,7 @@ t.test('Puter failing (5xx, or an answer that is not a user) gives 502', async (
     const { app } = await setup(t, { config: { PUTER_API_ORIGIN: `http://127.0.0.1:${port}` } })
     const res = await app.inject({ method: 'POST', url: '/auth/puter/signin', payload: { token: ALICE } })
     t.equal(res.statusCode, 502, `${name}: 502`)
-    t.equal(res.json().error.code, 'puter_unavailable', `${name}: code`)
+    t.equal(res.json().error.code, 'upstream_error', `${name}: code`)
   }
 })
 

@@ -2,7 +2,7 @@
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { invalidApiKey } from '../errors.ts'
+import { errors } from '../errors.ts'
 
 export interface ApiCaller {
   /** The store key id, or null for a fallback-mode key. */
@@ -48,7 +48,7 @@ export default fp(async function apiKeyPlugin (fastify) {
 
   fastify.decorate('requireApiKey', async function requireApiKey (request: FastifyRequest) {
     const key = presentedKey(request)
-    if (!key) throw invalidApiKey()
+    if (!key) throw new errors.InvalidApiKey()
     const record = store.findKey(key)
     if (record) {
       store.touchKey(record.id)
@@ -59,7 +59,7 @@ export default fp(async function apiKeyPlugin (fastify) {
       request.caller = { keyId: null, userId: null }
       return
     }
-    throw invalidApiKey()
+    throw new errors.InvalidApiKey()
   })
 
   fastify.decorate('puterTokenFor', function puterTokenFor (caller: ApiCaller) {

@@ -66,10 +66,10 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }
     } catch (err) {
       if (err instanceof PuterHttpError && (err.statusCode === 401 || err.statusCode === 403)) throw new errors.PuterTokenRejected()
-      if (err instanceof PuterNetworkError && err.timedOut) throw new errors.PuterTimeout()
+      if (err instanceof PuterNetworkError && err.timedOut) throw new errors.UpstreamTimeout()
       if (!(err instanceof PuterHttpError || err instanceof PuterNetworkError)) throw err
       request.log.warn({ err }, 'Puter failed during sign-in')
-      throw new errors.PuterUnavailable()
+      throw err instanceof PuterNetworkError ? new errors.UpstreamUnreachable() : new errors.UpstreamFailed('Puter answered with an error; try again later.')
     }
     const user = { uuid: who.uuid, username: who.username }
     const keep = appUid !== undefined && await storedUserTokenWorks(user.uuid)

@@ -8,7 +8,7 @@ import { ChatCompletionRequestSchema, ChatCompletionSchema, ChatCompletionChunkS
 import { createModelCatalog } from '../gateway/models.ts'
 import { createNdjsonSplitter, createStreamTranslator, fromPuterResult, isPuterFailure, puterErrorToOpenAI, toPuterArgs } from '../gateway/translate.ts'
 import { PuterNetworkError } from '../puter/client.ts'
-import { GatewayError, errors } from '../errors.ts'
+import { errors, withDetails } from '../errors.ts'
 import type { ChatCompletion } from '../schemas/openai.ts'
 
 interface OpenStream {
@@ -23,9 +23,8 @@ const SSE_HEADERS = {
 }
 
 /** A network failure reaching Puter, as the gateway answers it. */
-function networkError (err: unknown): GatewayError {
-  if (err instanceof PuterNetworkError && err.timedOut) return new GatewayError(504, 'Puter did not answer in time.', 'upstream_timeout')
-  return new GatewayError(502, 'Puter could not be reached; try again later.', 'upstream_unreachable')
+function networkError (err: unknown): Error {
+  return err instanceof PuterNetworkError && err.timedOut ? new errors.UpstreamTimeout() : new errors.UpstreamUnreachable()
 }
 
 /** A complete answer replayed as a stream, for when Puter answers a streaming request with a plain result. */
@@ -76,7 +75,7 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       return await catalog.list()
     } catch (err) {
       fastify.log.warn({ err }, 'could not fetch the model list from Puter')
-      throw err instanceof PuterNetworkError ? networkError(err) : new GatewayError(502, 'Puter did not return its model list; try again later.', 'upstream_error')
+      throw err instanceof PuterNetworkError ? networkError(err) : new errors.UpstreamFailed('Puter did not return its model list; try again later.')
     }
   }
 
@@ -105,7 +104,7 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const id = request.params['*']
     await loadModels()
     const model = await catalog.get(id)
-    if (!model) throw Object.assign(new errors.ModelNotFound(id), { param: 'model' })
+    if (!model) throw withDetails(new errors.ModelNotFound(id), { param: 'model' })
     return model
   })
 
@@ -131,9 +130,9 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const body = request.body
     // Puter returns one choice per call; say so rather than silently answering fewer than asked for.
-    if (typeof body.n === 'number' && body.n > 1) throw new GatewayError(400, 'n > 1 is not supported by this gateway: Puter returns one choice per request.', 'unsupported_parameter', 'invalid_request_error', 'n')
+    if (typeof body.n === 'number' && body.n > 1) throw withDetails(new errors.UnsupportedParameter('n > 1 is not supported by this gateway: Puter returns one choice per request.'), { param: 'n' })
     const token = fastify.puterTokenFor(request.caller!)
-    if (!token) throw new GatewayError(401, 'This key has no Puter account behind it; sign in to the dashboard again.', 'puter_token_invalid')
+    if (!token) throw new errors.NoPuterAccount()
     const meta = { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model: body.model }
     const includeUsage = body.stream_options?.include_usage === true
 
@@ -162,10 +161,10 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       if (res.statusCode !== 200 || isPuterFailure(json)) {
         const mapped = puterErrorToOpenAI(res.statusCode, json, res.headers)
         request.log.info({ upstreamStatus: res.statusCode, status: mapped.status, code: mapped.error.code }, 'Puter refused the chat call')
-        throw new GatewayError(mapped.status, mapped.error.message, mapped.error.code, mapped.error.type, mapped.error.param, mapped.headers)
+        throw Object.assign(new Error(mapped.error.message), { statusCode: mapped.status, code: mapped.error.code, type: mapped.error.type, param: mapped.error.param, headers: mapped.headers, expose: true })
       }
       const result = (json as { result?: unknown } | null)?.result
-      if (result === undefined) throw new GatewayError(502, 'Puter answered without a result.', 'upstream_error')
+      if (result === undefined) throw new errors.UpstreamFailed('Puter answered without a result.')
       const completion = fromPuterResult(result, meta)
       if (!body.stream) return completion
       return reply.headers(SSE_HEADERS).send(completionAsSse(completion, includeUsage) as never)
@@ -174,7 +173,7 @@ const openaiRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!body.stream) {
       // Puter streamed although we did not ask: drain and fail clearly rather than guess.
       res.body.destroy()
-      throw new GatewayError(502, 'Puter answered with a stream to a non-streaming request.', 'upstream_error')
+      throw new errors.UpstreamFailed('Puter answered with a stream to a non-streaming request.')
     }
 
     // Streaming: each upstream chunk's NDJSON lines are translated as they arrive and written at once, straight to
