@@ -1,27 +1,34 @@
-// Dashboard entry: tabs (with #hash deep links), then each tab's module, then the session check.
-import { setupTabs } from './tabs.js'
-import { $, copyWithFeedback } from './ui.js'
+// @ts-check
+// Dashboard entry and composition root: tabs (with #hash deep links), then each tab's module, then the session check.
+import { baseUrl } from './api.js'
 import { state, on } from './state.js'
+import { $, copyWithFeedback, setupTabs } from './ui.js'
 import { initAuth, checkSession } from './auth.js'
-import { initKeys, loadKeys, resetKeys } from './keys.js'
-import { initPickers, ensureSecret } from './pickers.js'
+import { initKeys, loadKeys } from './keys.js'
+import { initPickers, checkSecret } from './pickers.js'
 import { initPlayground } from './playground.js'
-import { initTemplates, baseUrl } from './templates.js'
+import { initTemplates } from './templates.js'
+
+/** @import { Navigate } from './ui.js' */
 
 const tabs = setupTabs($('main-tabs'), {
   onChange (tab) {
     const hash = `#${tab.dataset.hash}`
     if (window.location.hash !== hash) window.history.replaceState(null, '', hash)
-    document.title = `${tab.textContent.trim()} · Puter API Key Studio`
+    document.title = `${(tab.textContent ?? '').trim()} · Puter API Key Studio`
     if (tab.dataset.hash === 'keys' && state.user) loadKeys()
-    if ((tab.dataset.hash === 'playground' || tab.dataset.hash === 'templates') && state.user) ensureSecret()
+    if ((tab.dataset.hash === 'playground' || tab.dataset.hash === 'templates') && state.user) checkSecret()
   }
 })
 
-/** Shows a tab; focusPanel moves focus to its heading (after actions that change the view). */
+/**
+ * Shows a tab; focusPanel moves focus to its heading (after actions that change the view).
+ * @type {Navigate}
+ */
 function goTo (name, { focusPanel = false } = {}) {
   tabs.select(name)
-  if (focusPanel) document.querySelector(`#panel-${name} .panel-title`)?.focus()
+  const title = focusPanel ? document.querySelector(`#panel-${name} .panel-title`) : null
+  if (title instanceof window.HTMLElement) title.focus()
 }
 
 function tabFromHash () {
@@ -38,10 +45,11 @@ orient()
 for (const el of document.querySelectorAll('[data-base-url]')) el.textContent = baseUrl()
 $('base-url').textContent = baseUrl()
 $('profile-base-url').textContent = baseUrl()
-$('base-url-copy').addEventListener('click', (e) => copyWithFeedback(e.currentTarget, baseUrl(), 'Base URL copied'))
+const baseUrlCopy = $('base-url-copy')
+baseUrlCopy.addEventListener('click', () => copyWithFeedback(baseUrlCopy, baseUrl(), 'Base URL copied'))
 document.addEventListener('click', (e) => {
-  const target = e.target.closest('[data-goto]')
-  if (target) goTo(target.dataset.goto, { focusPanel: true })
+  const target = e.target instanceof window.Element ? e.target.closest('[data-goto]') : null
+  if (target instanceof window.HTMLElement && target.dataset.goto) goTo(target.dataset.goto, { focusPanel: true })
 })
 window.addEventListener('hashchange', () => {
   const name = tabFromHash()
@@ -56,11 +64,6 @@ initTemplates()
 
 let firstCheck = true
 on('auth', () => {
-  if (state.user) {
-    loadKeys()
-  } else {
-    resetKeys()
-  }
   if (firstCheck) {
     firstCheck = false
     // Deep link wins; otherwise signed-in users land on their keys, others on sign-in.

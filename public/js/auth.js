@@ -1,26 +1,34 @@
+// @ts-check
 // Account tab: sign in with puter.js (popup) or a pasted token, show the session, sign out.
-import { api, ApiError, describeError, SESSION_LOST } from './api.js'
-import { state, emit, clearUser } from './state.js'
+import { server, ApiError, describeError, messageOf } from './api.js'
+import { state, on, setUser, clearUser } from './state.js'
 import { $, busy, showAlert, formatDateTime, relativeTime, initials } from './ui.js'
 
+/** @import { Navigate } from './ui.js' */
+
 const PUTER_SRC = '/vendor/puter.js'
+const SESSION_ENDED = 'Your session has ended. Sign in again to continue.'
 // What puter.js keeps in localStorage (puter-api.md §6); cleared once the server holds the token.
 const PUTER_STORAGE_KEYS = ['puter.auth.token.v2', 'puter.auth.token.origin.v2', 'puter.auth.token']
 
+/** @type {Navigate} */
 let navigate = () => {}
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let expiryTimer
 
+/** @type {Promise<Puter> | null} */
+let puterPromise = null
 /**
  * puter.js, loaded from this server once. Only its sign-in is used, so it is told (before it starts) not to
  * open its file-system socket or record visits, and to skip its console banner: the page then talks to
  * Puter only when the user signs in.
+ * @returns {Promise<Puter>}
  */
-let puterPromise = null
-export function loadPuter () {
+function loadPuter () {
   if (window.puter?.auth) return Promise.resolve(window.puter)
   puterPromise ??= new Promise((resolve, reject) => {
-    globalThis.PUTER_QUIET = true
-    globalThis.puter_socket_enabled = false
+    window.PUTER_QUIET = true
+    window.puter_socket_enabled = false
     const script = document.createElement('script')
     script.src = PUTER_SRC
     script.async = true
@@ -35,16 +43,21 @@ export function loadPuter () {
   return puterPromise
 }
 
-/** What to tell the user when puter.auth.signIn() rejects. */
+/**
+ * What to tell the user when puter.auth.signIn() rejects: with `{ error, msg }`, or an Error of ours.
+ * @param {unknown} err
+ */
 function describePuterError (err) {
-  switch (err?.error) {
+  /** @type {{ error?: unknown, msg?: unknown }} */
+  const rejection = typeof err === 'object' && err !== null ? err : {}
+  switch (rejection.error) {
     case 'popup_blocked':
       return 'Your browser blocked the Puter sign-in window. Allow pop-ups for this site, then click “Sign in with Puter” again.'
     case 'auth_window_closed':
       return 'The Puter window was closed before sign-in finished. Click “Sign in with Puter” to try again.'
     default:
       if (err instanceof ApiError) return describeError(err, 'signin')
-      return err?.msg || err?.message || 'Sign-in with Puter did not finish. Try again, or paste a token instead.'
+      return (typeof rejection.msg === 'string' && rejection.msg) || messageOf(err) || 'Sign-in with Puter did not finish. Try again, or paste a token instead.'
   }
 }
 
@@ -62,30 +75,20 @@ function forgetPuterToken () {
   }
 }
 
-/** Exchanges a Puter token for a session. Either way, the browser keeps no copy of the token. */
+/**
+ * Exchanges a Puter token for a session. Either way, the browser keeps no copy of the token.
+ * @param {string} token
+ */
 async function exchange (token) {
   let res
   try {
-    res = await api('/auth/puter/signin', { method: 'POST', body: { token } })
+    res = await server.signIn(token)
   } finally {
     forgetPuterToken()
   }
   setUser(res.user, res.expiresAt)
   showNotice('')
   navigate('keys', { focusPanel: true })
-}
-
-function setUser (user, expiresAt) {
-  const changed = state.user?.uuid !== user?.uuid
-  if (!user) clearUser()
-  else {
-    if (changed) clearUser()
-    state.user = user
-    state.expiresAt = expiresAt
-  }
-  render()
-  scheduleExpiry()
-  emit('auth', state)
 }
 
 function scheduleExpiry () {
@@ -102,33 +105,25 @@ export async function checkSession () {
   // session to ask about, and a signed-out visit makes no failing request.
   if (!document.cookie.split('; ').some((c) => c.startsWith('pks_signed_in='))) {
     const hadUser = Boolean(state.user)
-    setUser(null)
-    if (hadUser) showNotice('Your session has ended. Sign in again to continue.')
+    clearUser()
+    if (hadUser) showNotice(SESSION_ENDED)
     return
   }
   try {
-    const me = await api('/auth/me')
+    const me = await server.me()
     setUser(me.user, me.expiresAt)
   } catch (err) {
     const hadUser = Boolean(state.user)
-    setUser(null)
+    clearUser()
     if (err instanceof ApiError && err.status === 401) {
-      if (hadUser) showNotice('Your session has ended. Sign in again to continue.')
+      if (hadUser) showNotice(SESSION_ENDED)
     } else {
       showNotice(describeError(err))
     }
   }
 }
 
-/** Called by other tabs when an answer says the session is gone. */
-export function sessionLost (err) {
-  if (!(err instanceof ApiError) || !SESSION_LOST.has(err.code) || !state.user) return false
-  setUser(null)
-  showNotice('Your session has ended. Sign in again to continue.')
-  navigate('account')
-  return true
-}
-
+/** @param {string} message '' hides the notice */
 function showNotice (message) {
   const el = $('account-notice')
   el.textContent = message
@@ -136,19 +131,24 @@ function showNotice (message) {
 }
 
 function render () {
-  const signedIn = Boolean(state.user)
+  const user = state.user
+  const signedIn = Boolean(user)
   $('auth-loading').hidden = true
   $('signed-out').hidden = signedIn
   $('signed-in').hidden = !signedIn
   $('user-chip').hidden = !signedIn
   document.body.classList.toggle('is-signed-in', signedIn)
-  for (const el of document.querySelectorAll('[data-needs]')) el.hidden = (el.dataset.needs === 'signed-in') !== signedIn
-  if (!signedIn) {
+  for (const el of document.querySelectorAll('[data-needs]')) {
+    if (el instanceof window.HTMLElement) el.hidden = (el.dataset.needs === 'signed-in') !== signedIn
+  }
+  renderKeyCount()
+  if (!user) {
     // Load puter.js ahead of the click: signIn() must run inside the click's user activation to open its popup.
     loadPuter().catch(() => {})
     return
   }
-  const { username, uuid } = state.user
+  const { username, uuid } = user
+  const expiresAt = state.expiresAt ?? ''
   $('user-chip-name').textContent = username
   $('user-chip-avatar').textContent = initials(username)
   $('profile-avatar').textContent = initials(username)
@@ -157,17 +157,27 @@ function render () {
   const ends = $('session-ends')
   ends.replaceChildren()
   const time = document.createElement('time')
-  time.dateTime = state.expiresAt
-  time.textContent = formatDateTime(state.expiresAt)
-  ends.append(time, document.createElement('br'), Object.assign(document.createElement('span'), { className: 'muted', textContent: relativeTime(state.expiresAt) }))
+  time.dateTime = expiresAt
+  time.textContent = formatDateTime(expiresAt)
+  ends.append(time, document.createElement('br'), Object.assign(document.createElement('span'), { className: 'muted', textContent: relativeTime(expiresAt) }))
 }
 
-export function renderKeyCount () {
+function renderKeyCount () {
   $('profile-keys').textContent = state.keys ? String(state.keys.length) : '–'
 }
 
+/** @param {{ goTo: Navigate }} deps */
 export function initAuth ({ goTo }) {
   navigate = goTo
+  on('auth', () => {
+    render()
+    scheduleExpiry()
+  })
+  on('keys', renderKeyCount)
+  on('session-lost', () => {
+    showNotice(SESSION_ENDED)
+    navigate('account')
+  })
   const errorEl = $('auth-error')
 
   // puter.js's sign-in needs a secure context (crypto.randomUUID, postMessage checks): https or localhost.
@@ -177,8 +187,8 @@ export function initAuth ({ goTo }) {
   }
 
   // Sign in with Puter: signIn() is called straight from the click so the popup is allowed.
-  $('puter-signin').addEventListener('click', (e) => {
-    const button = e.currentTarget
+  const puterButton = $('puter-signin', window.HTMLButtonElement)
+  puterButton.addEventListener('click', () => {
     showAlert(errorEl, '')
     if (!window.isSecureContext) {
       showAlert(errorEl, 'Signing in with Puter needs this page on https or localhost. Paste a Puter token instead, or open the dashboard through localhost or https.')
@@ -190,7 +200,7 @@ export function initAuth ({ goTo }) {
     } catch (err) {
       started = Promise.reject(err)
     }
-    busy(button, async () => {
+    busy(puterButton, async () => {
       try {
         const result = await started
         const token = result?.token || window.puter?.authToken
@@ -204,7 +214,7 @@ export function initAuth ({ goTo }) {
 
   $('token-form').addEventListener('submit', (e) => {
     e.preventDefault()
-    const input = $('token-input')
+    const input = $('token-input', window.HTMLInputElement)
     const token = input.value.trim()
     showAlert(errorEl, '')
     if (!token) {
@@ -212,7 +222,7 @@ export function initAuth ({ goTo }) {
       input.focus()
       return
     }
-    busy($('token-submit'), async () => {
+    busy($('token-submit', window.HTMLButtonElement), async () => {
       try {
         await exchange(token)
         input.value = ''
@@ -224,18 +234,19 @@ export function initAuth ({ goTo }) {
     })
   })
 
-  $('signout').addEventListener('click', (e) => {
+  const signout = $('signout', window.HTMLButtonElement)
+  signout.addEventListener('click', () => {
     const signoutError = $('signout-error')
     showAlert(signoutError, '')
-    busy(e.currentTarget, async () => {
+    busy(signout, async () => {
       try {
-        await api('/auth/signout', { method: 'POST' })
+        await server.signOut()
       } catch (err) {
         showAlert(signoutError, `Could not sign out: ${describeError(err)}`)
         return
       }
       forgetPuterToken()
-      setUser(null)
+      clearUser()
       showNotice('You are signed out. Keys you created keep working until you revoke them.')
       navigate('account', { focusPanel: true })
     })

@@ -1,50 +1,38 @@
+// @ts-check
 // API keys tab: create (the new key shown once, prominently), list, reveal, copy and revoke.
-import { api, describeError } from './api.js'
-import { state, emit, setSelection } from './state.js'
+import { server, ApiError, describeError } from './api.js'
+import { state, on, setKeys, addSecret, getSecret, setSelection, sessionLost } from './state.js'
 import { $, h, icon, showAlert, busy, copyWithFeedback, confirmDialog, timeEl, toast } from './ui.js'
-import { sessionLost, renderKeyCount } from './auth.js'
 
+/** @import { KeySummary, CreatedKey } from './api.js' */
+/** @import { Navigate } from './ui.js' */
+
+/** @type {Navigate} */
 let navigate = () => {}
 /** Ids of keys shown in full in the table. */
 const shown = new Set()
+/** @type {Promise<void> | null} */
 let loading = null
 
 const errorEl = () => $('keys-error')
 
-/** Loads the key list (once at a time) and re-renders. */
+/** Loads the key list (once at a time); the table follows through the 'keys' event. */
 export function loadKeys () {
   if (!state.user) return Promise.resolve()
   loading ??= (async () => {
     $('keys-loading').hidden = state.keys !== null
     try {
-      const res = await api('/v1/keys')
-      state.keys = res.data
-      for (const id of [...state.secrets.keys()]) {
-        if (!state.keys.some((k) => k.id === id)) state.secrets.delete(id)
-      }
+      setKeys((await server.listKeys()).data)
     } catch (err) {
       if (!sessionLost(err)) showAlert(errorEl(), `Could not load your keys: ${describeError(err)}`)
+      render()
     } finally {
       $('keys-loading').hidden = true
       loading = null
     }
-    render()
-    emit('keys', state)
   })()
   return loading
 }
-
-/** The full key of one of the user's keys: known to this page, or revealed by the server. Throws ApiError. */
-export async function getSecret (id) {
-  const known = state.secrets.get(id)
-  if (known) return known
-  const res = await api(`/v1/keys/${encodeURIComponent(id)}/reveal`)
-  state.secrets.set(id, res.key)
-  return res.key
-}
-
-/** Whether the page has, or can get, the full key. */
-export const canUseSecret = (key) => state.secrets.has(key.id) || key.hasSecret
 
 const NOT_REVEALABLE = 'This key was shown only once, when it was created: the server runs with KEY_REVEAL off, so it keeps no copy to show again.'
 
@@ -54,31 +42,25 @@ function render () {
   body.replaceChildren(...keys.map(row))
   $('keys-empty').hidden = !(state.keys && keys.length === 0)
   $('keys-table').hidden = keys.length === 0
-  renderKeyCount()
 }
 
+/**
+ * A small button of a table row.
+ * @param {string} iconName
+ * @param {string} text
+ * @param {(button: HTMLButtonElement) => void} onClick
+ * @param {Record<string, unknown>} props
+ */
+function rowButton (iconName, text, onClick, props) {
+  const button = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', ...props }, icon(iconName), h('span', {}, text))
+  button.addEventListener('click', () => onClick(button))
+  return button
+}
+
+/** @param {KeySummary} key */
 function row (key) {
   const isShown = shown.has(key.id) && state.secrets.has(key.id)
   const label = key.name || 'Untitled key'
-  const revealBtn = h('button', {
-    type: 'button',
-    class: 'btn btn-ghost btn-sm',
-    'aria-pressed': String(isShown),
-    'aria-label': `${isShown ? 'Hide' : 'Reveal'} key “${label}”`,
-    onclick: (e) => toggleReveal(key, e.currentTarget)
-  }, icon(isShown ? 'eye-off' : 'eye'), h('span', {}, isShown ? 'Hide' : 'Reveal'))
-  const copyBtn = h('button', {
-    type: 'button',
-    class: 'btn btn-ghost btn-sm',
-    'aria-label': `Copy key “${label}”`,
-    onclick: (e) => copyKey(key, e.currentTarget)
-  }, icon('copy'), h('span', {}, 'Copy'))
-  const revokeBtn = h('button', {
-    type: 'button',
-    class: 'btn btn-ghost btn-sm btn-danger-text',
-    'aria-label': `Revoke key “${label}”`,
-    onclick: (e) => revoke(key, e.currentTarget)
-  }, icon('trash'), h('span', {}, 'Revoke'))
   const secretOnce = !key.hasSecret && !state.secrets.has(key.id)
 
   return h('tr', { dataset: { keyId: key.id } },
@@ -91,13 +73,31 @@ function row (key) {
     h('td', { 'data-label': 'Last used' }, key.lastUsedAt ? timeEl(key.lastUsedAt) : h('span', { class: 'muted' }, 'Never')),
     h('td', { 'data-label': 'Requests', class: 'num' }, String(key.requestCount ?? 0)),
     h('td', { class: 'row-actions' }, h('div', { class: 'row-actions-inner' },
-      secretOnce ? null : revealBtn,
-      secretOnce ? null : copyBtn,
-      revokeBtn
+      secretOnce
+        ? null
+        : rowButton(isShown ? 'eye-off' : 'eye', isShown ? 'Hide' : 'Reveal', (b) => toggleReveal(key, b), {
+          'aria-pressed': String(isShown),
+          'aria-label': `${isShown ? 'Hide' : 'Reveal'} key “${label}”`
+        }),
+      secretOnce ? null : rowButton('copy', 'Copy', (b) => copyKey(key, b), { 'aria-label': `Copy key “${label}”` }),
+      rowButton('trash', 'Revoke', (b) => revoke(key, b), { class: 'btn btn-ghost btn-sm btn-danger-text', 'aria-label': `Revoke key “${label}”` })
     ))
   )
 }
 
+/**
+ * Why a key could not be revealed or copied, for the alert above the table.
+ * @param {unknown} err
+ * @param {string} action 'reveal' or 'copy'
+ */
+function secretError (err, action) {
+  return err instanceof ApiError && err.code === 'key_not_revealable' ? NOT_REVEALABLE : `Could not ${action} the key: ${describeError(err)}`
+}
+
+/**
+ * @param {KeySummary} key
+ * @param {HTMLButtonElement} button
+ */
 async function toggleReveal (key, button) {
   showAlert(errorEl(), '')
   if (shown.has(key.id)) {
@@ -112,13 +112,17 @@ async function toggleReveal (key, button) {
       shown.add(key.id)
     } catch (err) {
       if (sessionLost(err)) return
-      showAlert(errorEl(), err.code === 'key_not_revealable' ? NOT_REVEALABLE : `Could not reveal the key: ${describeError(err)}`)
+      showAlert(errorEl(), secretError(err, 'reveal'))
     }
   })
   render()
   focusRowButton(key.id, 0)
 }
 
+/**
+ * @param {KeySummary} key
+ * @param {HTMLButtonElement} button
+ */
 async function copyKey (key, button) {
   showAlert(errorEl(), '')
   let secret
@@ -127,17 +131,26 @@ async function copyKey (key, button) {
       secret = await getSecret(key.id)
     } catch (err) {
       if (sessionLost(err)) return
-      showAlert(errorEl(), err.code === 'key_not_revealable' ? NOT_REVEALABLE : `Could not copy the key: ${describeError(err)}`)
+      showAlert(errorEl(), secretError(err, 'copy'))
     }
   })
   if (secret) await copyWithFeedback(button, secret, 'Key copied')
 }
 
+/**
+ * @param {string} id
+ * @param {number} index
+ */
 function focusRowButton (id, index) {
   const tr = document.querySelector(`tr[data-key-id="${window.CSS.escape(id)}"]`)
-  tr?.querySelectorAll('.row-actions button')[index]?.focus()
+  const button = tr?.querySelectorAll('.row-actions button')[index]
+  if (button instanceof window.HTMLElement) button.focus()
 }
 
+/**
+ * @param {KeySummary} key
+ * @param {HTMLButtonElement} button
+ */
 async function revoke (key, button) {
   showAlert(errorEl(), '')
   const label = key.name || 'Untitled key'
@@ -149,26 +162,25 @@ async function revoke (key, button) {
   if (!ok) return
   await busy(button, async () => {
     try {
-      await api(`/v1/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' })
+      await server.revokeKey(key.id)
     } catch (err) {
       if (sessionLost(err)) return
-      if (err.status !== 404) {
+      if (!(err instanceof ApiError && err.status === 404)) {
         showAlert(errorEl(), `Could not revoke the key: ${describeError(err)}`)
         return
       }
     }
-    state.secrets.delete(key.id)
     shown.delete(key.id)
-    state.keys = (state.keys ?? []).filter((k) => k.id !== key.id)
     if ($('new-key').dataset.keyId === key.id) hideNewKey()
     if (state.keyId === key.id) setSelection({ keyId: '' })
-    render()
-    emit('keys', state)
+    setKeys((state.keys ?? []).filter((k) => k.id !== key.id))
     toast(`Revoked “${label}”`)
-    ;(document.querySelector('#keys-body .row-actions button') ?? $('key-name')).focus()
+    const next = document.querySelector('#keys-body .row-actions button')
+    ;(next instanceof window.HTMLElement ? next : $('key-name')).focus()
   })
 }
 
+/** @param {CreatedKey} created */
 function showNewKey (created) {
   const box = $('new-key')
   box.dataset.keyId = created.id
@@ -192,26 +204,38 @@ function hideNewKey () {
   $('new-key-value').textContent = ''
 }
 
+/** Forgets what the table showed (on sign-out). */
+function resetKeys () {
+  shown.clear()
+  hideNewKey()
+  showAlert(errorEl(), '')
+  render()
+}
+
+/** @param {{ goTo: Navigate }} deps */
 export function initKeys ({ goTo }) {
   navigate = goTo
+  on('keys', render)
+  on('auth', () => {
+    if (state.user) loadKeys()
+    else resetKeys()
+  })
 
   $('create-key-form').addEventListener('submit', (e) => {
     e.preventDefault()
-    const input = $('key-name')
+    const input = $('key-name', window.HTMLInputElement)
     const name = input.value.trim()
     showAlert(errorEl(), '')
-    busy($('create-key'), async () => {
+    busy($('create-key', window.HTMLButtonElement), async () => {
       try {
-        const created = await api('/v1/keys', { method: 'POST', body: name ? { name } : {} })
-        state.secrets.set(created.id, created.key)
+        const created = await server.createKey(name)
+        addSecret(created.id, created.key)
         const { key: _secret, ...summary } = created
-        state.keys = [{ ...summary, lastUsedAt: null, requestCount: 0 }, ...(state.keys ?? []).filter((k) => k.id !== created.id)]
+        setKeys([{ ...summary, lastUsedAt: null, requestCount: 0 }, ...(state.keys ?? []).filter((k) => k.id !== created.id)])
         input.value = ''
-        render()
         showNewKey(created)
         // The Playground and Templates follow the newest key until the user picks another.
         setSelection({ keyId: created.id })
-        emit('keys', state)
       } catch (err) {
         if (sessionLost(err)) return
         showAlert(errorEl(), `Could not create the key: ${describeError(err)}`)
@@ -219,8 +243,9 @@ export function initKeys ({ goTo }) {
     })
   })
 
-  $('new-key-copy').addEventListener('click', (e) => {
-    copyWithFeedback(e.currentTarget, $('new-key-value').textContent, 'Key copied')
+  const copyNew = $('new-key-copy')
+  copyNew.addEventListener('click', () => {
+    copyWithFeedback(copyNew, $('new-key-value').textContent ?? '', 'Key copied')
   })
   $('new-key-done').addEventListener('click', () => {
     hideNewKey()
@@ -231,12 +256,4 @@ export function initKeys ({ goTo }) {
     if (id) setSelection({ keyId: id })
     navigate('playground', { focusPanel: true })
   })
-}
-
-/** Forgets what the table showed (on sign-out). */
-export function resetKeys () {
-  shown.clear()
-  hideNewKey()
-  showAlert(errorEl(), '')
-  render()
 }

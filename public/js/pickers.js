@@ -1,75 +1,21 @@
-// The key and model pickers shared by the Playground and Templates, and the model list behind them.
-import { api, describeError } from './api.js'
-import { state, on, emit, setSelection, selectedKey, selectedSecret, PASTE } from './state.js'
-import { getSecret, canUseSecret } from './keys.js'
-import { sessionLost } from './auth.js'
-
-/** Why the selection has no usable secret, or '' when it has one. Shown by both tabs. */
-export let secretProblem = ''
-let revealing = null
-let modelsFor = ''
+// @ts-check
+// The key and model pickers the Playground and Templates share: they render from state and change it through actions.
+import { state, on, setSelection, ensureSecret, canUseSecret, PASTE } from './state.js'
+import { $ } from './ui.js'
 
 /** The Playground or Templates is on screen: only they need the full key. */
-const secretNeeded = () => !document.getElementById('panel-playground').hidden || !document.getElementById('panel-templates').hidden
+const secretNeeded = () => !$('panel-playground').hidden || !$('panel-templates').hidden
 
-/**
- * Works out whether the selected key's secret is usable and, while the Playground or Templates is on screen,
- * reveals it when the server can (so merely opening the dashboard reveals nothing). Emits 'secret'.
- */
-export async function ensureSecret () {
-  secretProblem = ''
-  const key = selectedKey()
-  if (state.keyId === PASTE) {
-    if (!state.pastedKey.trim()) secretProblem = 'Paste the full key (sk-…) to use it here.'
-  } else if (!state.keyId) {
-    secretProblem = state.keys?.length ? 'Choose one of your keys.' : 'Create a key in the API keys tab first.'
-  } else if (key && !state.secrets.has(key.id)) {
-    if (!key.hasSecret) {
-      secretProblem = 'This key was shown only once, when it was created (KEY_REVEAL is off): choose “Paste a key…” and paste it.'
-    } else if (!secretNeeded()) {
-      secretProblem = ''
-    } else {
-      revealing ??= getSecret(key.id).catch((err) => {
-        if (!sessionLost(err)) secretProblem = `Could not reveal this key: ${describeError(err)}`
-      }).finally(() => { revealing = null })
-      await revealing
-    }
-  }
-  emit('secret', state)
-  // A pasted key is loaded when the field is left (change), not at every keystroke.
-  if (state.keyId !== PASTE) loadModels()
-}
+/** Re-checks the selected key's secret, revealing it only while a tab that shows it is on screen. */
+export const checkSecret = () => ensureSecret({ reveal: secretNeeded() })
 
-/** Loads /v1/models with the selected key (once per key). */
-export async function loadModels ({ force = false } = {}) {
-  const secret = selectedSecret()
-  if (!secret || (!force && modelsFor === secret && state.models)) return
-  modelsFor = secret
-  try {
-    const res = await api('/v1/models', { key: secret })
-    if (modelsFor !== secret) return
-    state.models = res.data.slice().sort((a, b) => a.id.localeCompare(b.id))
-    state.modelsError = ''
-    const ids = new Set(state.models.map((m) => m.id))
-    if (!ids.has(state.model) && !state.models.some((m) => m.aliases?.includes(state.model))) {
-      setSelection({ model: ids.has('gpt-4o-mini') ? 'gpt-4o-mini' : state.models[0]?.id ?? state.model })
-    }
-  } catch (err) {
-    modelsFor = ''
-    state.modelsError = `Could not load the model list: ${describeError(err)}`
-  }
-  renderModelList()
-  emit('models', state)
-}
-
-/** The model record for an id or alias. */
-export function findModel (id) {
-  return state.models?.find((m) => m.id === id || m.aliases?.includes(id)) ?? null
-}
+/** @returns {HTMLSelectElement[]} */
+const keySelects = () => [...document.querySelectorAll('[data-key-select]')].filter((el) => el instanceof window.HTMLSelectElement)
+/** @returns {HTMLInputElement[]} */
+const modelInputs = () => [...document.querySelectorAll('[data-model-input]')].filter((el) => el instanceof window.HTMLInputElement)
 
 function renderModelList () {
-  const list = document.getElementById('pg-models')
-  list.replaceChildren(...(state.models ?? []).map((m) => {
+  $('pg-models').replaceChildren(...(state.models ?? []).map((m) => {
     const opt = document.createElement('option')
     opt.value = m.id
     opt.label = [m.name, m.owned_by].filter(Boolean).join(' · ')
@@ -79,7 +25,7 @@ function renderModelList () {
 
 function renderKeySelects () {
   const keys = state.keys ?? []
-  for (const select of document.querySelectorAll('[data-key-select]')) {
+  for (const select of keySelects()) {
     const options = []
     if (keys.length === 0) {
       options.push(new window.Option(state.user ? 'No keys yet: create one in API keys' : 'Sign in to use your keys', ''))
@@ -98,7 +44,7 @@ function renderKeySelects () {
 }
 
 function syncModelInputs () {
-  for (const input of document.querySelectorAll('[data-model-input]')) {
+  for (const input of modelInputs()) {
     if (input.value !== state.model && document.activeElement !== input) input.value = state.model
   }
 }
@@ -112,24 +58,26 @@ function autoSelect () {
 }
 
 export function initPickers () {
-  for (const select of document.querySelectorAll('[data-key-select]')) {
+  for (const select of keySelects()) {
     select.addEventListener('change', () => setSelection({ keyId: select.value }))
   }
-  for (const input of document.querySelectorAll('[data-model-input]')) {
+  for (const input of modelInputs()) {
     input.addEventListener('input', () => setSelection({ model: input.value.trim() }))
     input.addEventListener('change', () => setSelection({ model: input.value.trim() }))
   }
   on('keys', () => {
     autoSelect()
     renderKeySelects()
-    ensureSecret()
+    checkSecret()
   })
+  on('models', renderModelList)
   on('auth', () => {
-    modelsFor = ''
     renderKeySelects()
     if (!state.user) renderModelList()
   })
+  /** @type {string | null} */
   let lastKey = null
+  /** @type {string | null} */
   let lastPasted = null
   on('selection', () => {
     renderKeySelects()
@@ -137,7 +85,7 @@ export function initPickers () {
     if (state.keyId !== lastKey || state.pastedKey !== lastPasted) {
       lastKey = state.keyId
       lastPasted = state.pastedKey
-      ensureSecret()
+      checkSecret()
     }
   })
   renderKeySelects()

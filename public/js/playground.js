@@ -1,24 +1,77 @@
+// @ts-check
 // Playground tab: one chat request through the real /v1/chat/completions, streamed or not, with Stop.
-import { ApiError, readJson, networkError } from './api.js'
-import { state, on, setSelection, selectedSecret, PASTE } from './state.js'
+// Besides state, api and ui it uses sse.js, a pure reader of server-sent events with no state of its own.
+import { ApiError, readJson, networkError, isAbort, messageOf } from './api.js'
+import { state, on, setSelection, selectedSecret, findModel, loadModels, PASTE } from './state.js'
 import { $, h, showAlert } from './ui.js'
 import { readSse } from './sse.js'
-import { secretProblem, findModel, loadModels } from './pickers.js'
 
+/** @import { Model } from './api.js' */
+
+/** @typedef {{ id: string, type: string, function: { name: string, arguments: string } }} ToolCall */
+/** @typedef {{ index?: number, id?: string, function?: { name?: string, arguments?: string } }} ToolCallDelta a streamed piece of one */
+
+/**
+ * @typedef {object} Usage
+ * @property {number} [prompt_tokens]
+ * @property {number} [completion_tokens]
+ * @property {number} [total_tokens]
+ * @property {{ reasoning_tokens?: number }} [completion_tokens_details]
+ */
+
+/** @typedef {{ content?: string | null, reasoning_content?: string, reasoning?: string }} Text */
+
+/**
+ * A chat completion, or one streamed chunk of one (with deltas instead of messages).
+ * @typedef {object} Completion
+ * @property {string} [model]
+ * @property {Usage | null} [usage]
+ * @property {Array<{ message?: Text & { tool_calls?: ToolCall[] }, delta?: Text & { tool_calls?: ToolCallDelta[] }, finish_reason?: string | null }>} [choices]
+ * @property {unknown} [error]
+ */
+
+/**
+ * @typedef {object} ChatRequest
+ * @property {string} model
+ * @property {Array<{ role: string, content: string }>} messages
+ * @property {boolean} stream
+ * @property {{ include_usage: boolean }} [stream_options]
+ * @property {number} [max_tokens]
+ * @property {unknown[]} [tools]
+ */
+
+/** A problem with the form, with the id of the field to focus. */
+class FormError extends Error {
+  /**
+   * @param {string} message
+   * @param {string} [focus]
+   */
+  constructor (message, focus) {
+    super(message)
+    this.focus = focus
+  }
+}
+
+/** @type {AbortController | null} */
 let controller = null
 
 const fmtInt = new Intl.NumberFormat()
+/** @param {number} ms */
 const fmtMs = (ms) => ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`
 
-/** "$3.00 / $15.00 per 1M tokens" from OpenRouter-style per-token prices. */
+/**
+ * "$3.00 / $15.00 per 1M tokens" from OpenRouter-style per-token prices.
+ * @param {Model['pricing']} pricing
+ */
 function priceText (pricing) {
   const p = Number(pricing?.prompt)
   const c = Number(pricing?.completion)
   if (!Number.isFinite(p) || !Number.isFinite(c)) return ''
-  const usd = (v) => `$${(v * 1e6).toFixed(v * 1e6 < 0.1 ? 3 : 2)}`
+  const usd = (/** @type {number} */ v) => `$${(v * 1e6).toFixed(v * 1e6 < 0.1 ? 3 : 2)}`
   return `${usd(p)} in / ${usd(c)} out per 1M tokens`
 }
 
+/** @param {number | undefined} n */
 function contextText (n) {
   if (!n) return ''
   return n >= 1e6 ? `${+(n / 1e6).toFixed(1)}M context` : `${Math.round(n / 1000)}K context`
@@ -26,8 +79,8 @@ function contextText (n) {
 
 function renderKeyNote () {
   const note = $('pg-key-note')
-  note.textContent = secretProblem
-  note.hidden = !secretProblem
+  note.textContent = state.secretProblem
+  note.hidden = !state.secretProblem
   $('pg-paste').hidden = state.keyId !== PASTE
 }
 
@@ -63,12 +116,17 @@ function resetOutput () {
   showAlert($('pg-error'), '')
 }
 
+/**
+ * @param {string} text
+ * @param {'' | 'busy' | 'ok' | 'warn' | 'error'} [kind]
+ */
 function setStatus (text, kind = '') {
   const el = $('pg-status')
   el.textContent = text
   el.dataset.kind = kind
 }
 
+/** @param {ToolCall[]} calls */
 function renderToolCalls (calls) {
   const list = $('pg-tool-list')
   const items = calls.filter(Boolean).map((c) => {
@@ -88,9 +146,17 @@ function renderToolCalls (calls) {
   $('pg-tools-out').hidden = items.length === 0
 }
 
+/**
+ * @param {{ usage: Usage | null, model: string, finishReason: string | null, ttft: number | null, total: number, stopped: boolean }} run
+ */
 function renderUsage ({ usage, model, finishReason, ttft, total, stopped }) {
   const dl = $('pg-usage')
+  /** @type {HTMLElement[]} */
   const rows = []
+  /**
+   * @param {string} label
+   * @param {string | null | undefined} value
+   */
   const add = (label, value) => { if (value !== undefined && value !== null && value !== '') rows.push(h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value))) }
   add('Model', model)
   add('Finish', stopped ? 'stopped' : finishReason)
@@ -107,43 +173,57 @@ function renderUsage ({ usage, model, finishReason, ttft, total, stopped }) {
   dl.hidden = rows.length === 0
 }
 
+/** @param {boolean} running */
 function setRunning (running) {
-  $('pg-send').disabled = running
+  $('pg-send', window.HTMLButtonElement).disabled = running
   $('pg-stop').hidden = !running
   $('pg-output').setAttribute('aria-busy', String(running))
 }
 
-/** Builds the request from the form; throws Error with a message for the user. */
+/**
+ * The value of a form field (input or textarea), trimmed.
+ * @param {string} id
+ */
+function fieldValue (id) {
+  const el = $(id)
+  return el instanceof window.HTMLInputElement || el instanceof window.HTMLTextAreaElement ? el.value.trim() : ''
+}
+
+/**
+ * Builds the request from the form; throws FormError with a message for the user.
+ * @returns {{ key: string, body: ChatRequest }}
+ */
 function buildRequest () {
   const key = selectedSecret()
-  if (!key) throw new Error(secretProblem || 'Choose an API key first.')
+  if (!key) throw new FormError(state.secretProblem || 'Choose an API key first.')
   const model = state.model.trim()
-  if (!model) throw Object.assign(new Error('Choose a model.'), { focus: 'pg-model' })
-  const message = $('pg-message').value.trim()
-  if (!message) throw Object.assign(new Error('Write a message first.'), { focus: 'pg-message' })
-  const stream = $('pg-stream').checked
-  const system = $('pg-system').value.trim()
+  if (!model) throw new FormError('Choose a model.', 'pg-model')
+  const message = fieldValue('pg-message')
+  if (!message) throw new FormError('Write a message first.', 'pg-message')
+  const stream = $('pg-stream', window.HTMLInputElement).checked
+  const system = fieldValue('pg-system')
+  /** @type {ChatRequest} */
   const body = {
     model,
     messages: [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: message }],
     stream
   }
   if (stream) body.stream_options = { include_usage: true }
-  const maxTokens = $('pg-max-tokens').value.trim()
+  const maxTokens = fieldValue('pg-max-tokens')
   if (maxTokens) {
     const n = Number(maxTokens)
-    if (!Number.isInteger(n) || n < 1) throw Object.assign(new Error('Max tokens must be a whole number above 0.'), { focus: 'pg-max-tokens' })
+    if (!Number.isInteger(n) || n < 1) throw new FormError('Max tokens must be a whole number above 0.', 'pg-max-tokens')
     body.max_tokens = n
   }
-  const toolsText = $('pg-tools').value.trim()
+  const toolsText = fieldValue('pg-tools')
   if (toolsText) {
     let tools
     try {
       tools = JSON.parse(toolsText)
     } catch (err) {
-      throw Object.assign(new Error(`Tools is not valid JSON: ${err.message}`), { focus: 'pg-tools' })
+      throw new FormError(`Tools is not valid JSON: ${messageOf(err)}`, 'pg-tools')
     }
-    if (!Array.isArray(tools)) throw Object.assign(new Error('Tools must be a JSON array of tool definitions.'), { focus: 'pg-tools' })
+    if (!Array.isArray(tools)) throw new FormError('Tools must be a JSON array of tool definitions.', 'pg-tools')
     body.tools = tools
   }
   return { key, body }
@@ -155,10 +235,11 @@ async function send () {
   try {
     req = buildRequest()
   } catch (err) {
-    showAlert($('pg-error'), err.message)
-    if (err.focus) {
+    showAlert($('pg-error'), messageOf(err))
+    if (err instanceof FormError && err.focus) {
       const el = $(err.focus)
-      if (err.focus === 'pg-max-tokens' || err.focus === 'pg-tools') el.closest('details').open = true
+      const details = el.closest('details')
+      if (details && (err.focus === 'pg-max-tokens' || err.focus === 'pg-tools')) details.open = true
       el.focus()
     }
     return
@@ -170,11 +251,15 @@ async function send () {
 
   const reply = $('pg-reply')
   const reasoningEl = $('pg-reasoning-text')
+  /** @type {ToolCall[]} */
   const toolCalls = []
   const started = performance.now()
+  /** @type {number | null} */
   let ttft = null
+  /** @type {Usage | null} */
   let usage = null
   let model = req.body.model
+  /** @type {string | null} */
   let finishReason = null
   let stopped = false
   let failed = false
@@ -196,14 +281,15 @@ async function send () {
         cache: 'no-store'
       })
     } catch (err) {
-      if (err?.name === 'AbortError') throw err
+      if (isAbort(err)) throw err
       throw networkError()
     }
     if (!res.ok) throw new ApiError(res.status, await readJson(res))
 
     if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-      for await (const data of readSse(res.body)) {
+      for await (const data of readSse(/** @type {NonNullable<Response['body']>} */ (res.body))) {
         if (data === '[DONE]') break
+        /** @type {Completion} */
         let chunk
         try {
           chunk = JSON.parse(data)
@@ -240,6 +326,7 @@ async function send () {
         if (choice.finish_reason) finishReason = choice.finish_reason
       }
     } else {
+      /** @type {Completion} */
       const json = await res.json()
       ttft = null
       model = json.model ?? model
@@ -259,11 +346,11 @@ async function send () {
       }
     }
   } catch (err) {
-    if (err?.name === 'AbortError') {
+    if (isAbort(err)) {
       stopped = true
     } else {
       failed = true
-      showAlert($('pg-error'), err instanceof ApiError ? playgroundError(err) : (err?.message || 'The request failed.'))
+      showAlert($('pg-error'), err instanceof ApiError ? playgroundError(err) : (messageOf(err) || 'The request failed.'))
     }
   } finally {
     const total = performance.now() - started
@@ -280,6 +367,7 @@ async function send () {
   }
 }
 
+/** @param {ApiError} err */
 function playgroundError (err) {
   if (err.code === 'invalid_api_key') return `${err.message} (The key may have been revoked.)`
   if (err.code === 'model_not_found') return `${err.message} Pick a model from the list.`
@@ -287,7 +375,8 @@ function playgroundError (err) {
 }
 
 export function initPlayground () {
-  if (/Mac|iPhone|iPad/.test(navigator.platform)) $('pg-shortcut').firstElementChild.textContent = '⌘'
+  const modifier = $('pg-shortcut').firstElementChild
+  if (modifier && /Mac|iPhone|iPad/.test(navigator.platform)) modifier.textContent = '⌘'
   $('pg-form').addEventListener('submit', (e) => {
     e.preventDefault()
     send()
@@ -296,7 +385,7 @@ export function initPlayground () {
   $('pg-message').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault()
-      $('pg-form').requestSubmit()
+      $('pg-form', window.HTMLFormElement).requestSubmit()
     }
   })
   $('panel-playground').addEventListener('keydown', (e) => {
@@ -305,8 +394,9 @@ export function initPlayground () {
       controller.abort()
     }
   })
-  $('pg-paste-input').addEventListener('input', (e) => setSelection({ pastedKey: e.target.value }))
-  $('pg-paste-input').addEventListener('change', () => loadModels())
+  const paste = $('pg-paste-input', window.HTMLInputElement)
+  paste.addEventListener('input', () => setSelection({ pastedKey: paste.value }))
+  paste.addEventListener('change', () => loadModels())
 
   on('secret', () => {
     renderKeyNote()
@@ -320,7 +410,7 @@ export function initPlayground () {
   on('auth', () => {
     if (!state.user) {
       controller?.abort()
-      $('pg-paste-input').value = ''
+      paste.value = ''
       resetOutput()
       $('pg-placeholder').hidden = false
       setStatus('')

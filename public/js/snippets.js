@@ -1,23 +1,56 @@
-// Code snippets and editor setups for this server, as plain strings (no DOM), filled in with base URL, key and model.
+// @ts-check
+// Code snippets and editor setups for this server, as plain strings (no DOM), filled in with base URL, key and model. Pure: no state, no imports.
+
+/**
+ * What the snippets are filled in with: the /v1 base URL, the full key (or a placeholder), the model id and the
+ * server origin.
+ * @typedef {{ base: string, key: string, model: string, origin: string }} SnippetContext
+ */
+
+/** @typedef {{ id: string, label: string, lang: string, hint: string, code: string }} Snippet */
+
+/**
+ * @typedef {object} Setup
+ * @property {string} id
+ * @property {string} title
+ * @property {string} intro
+ * @property {string[]} steps
+ * @property {Array<{ label: string, value: string, secret?: boolean }>} fields
+ * @property {{ lang: string, code: string }} [config]
+ * @property {string | null} [note]
+ */
 
 export const SAMPLE_PROMPT = 'Say hello in five words.'
 
-/** Bash single-quoted string. */
+/**
+ * Bash single-quoted string.
+ * @param {string} s
+ */
 export const shQuote = (s) => `'${String(s).replace(/'/g, "'\\''")}'`
 
-/** PowerShell single-quoted (verbatim) string. */
+/**
+ * PowerShell single-quoted (verbatim) string.
+ * @param {string} s
+ */
 export const psQuote = (s) => `'${String(s).replace(/'/g, "''")}'`
 
-/** JavaScript single-quoted string. */
+/**
+ * JavaScript single-quoted string.
+ * @param {string} s
+ */
 export const jsQuote = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
 
-/** Python double-quoted string (JSON string syntax is valid Python for these values). */
+/**
+ * Python double-quoted string (JSON string syntax is valid Python for these values).
+ * @param {string} s
+ */
 export const pyQuote = (s) => JSON.stringify(String(s))
 
 /**
  * A double-quoted argument for curl.exe under cmd.exe. Quotes become \" (the C runtime's rule, doubling the
  * backslashes before them). cmd ignores the backslash and toggles its own quote state at every ", so the
  * metacharacters it would then see outside quotes are escaped with ^.
+ * @param {string} s
  */
 export function cmdQuote (s) {
   const arg = `"${String(s).replace(/(\\*)"/g, (_m, bs) => `${bs}${bs}\\"`).replace(/(\\+)$/, '$1$1')}"`
@@ -31,17 +64,25 @@ export function cmdQuote (s) {
   return out
 }
 
-/** The request body every snippet sends. */
+/**
+ * The request body every snippet sends.
+ * @param {string} model
+ * @param {string} [prompt]
+ */
 export function requestBody (model, prompt = SAMPLE_PROMPT) {
   return { model, messages: [{ role: 'user', content: prompt }] }
 }
 
-/** Models for which Continue would call /v1/responses unless told not to: gpt-5 and the o-series. */
+/**
+ * Models for which Continue would call /v1/responses unless told not to: gpt-5 and the o-series.
+ * @param {string} model
+ */
 export const usesResponsesApi = (model) => /^(gpt-5|o\d)/i.test(model.replace(/^openai[:/]/i, ''))
 
 /**
- * Every snippet: { id, label, lang, hint, code }. `base` is the /v1 base URL, `key` the full key (or a
- * placeholder), `model` the model id.
+ * Every snippet, in the order of the language tabs.
+ * @param {SnippetContext} ctx
+ * @returns {Snippet[]}
  */
 export function buildSnippets ({ base, key, model }) {
   const url = `${base}/chat/completions`
@@ -142,8 +183,9 @@ export function buildSnippets ({ base, key, model }) {
 }
 
 /**
- * Setup cards for editors and apps: { id, title, intro, steps[], fields[{label, value, secret?}], config?, note? }.
- * `origin` is the server origin (for the Docker hint).
+ * Setup cards for editors and apps; `origin` gives the Docker hint.
+ * @param {SnippetContext} ctx
+ * @returns {Setup[]}
  */
 export function buildSetups ({ base, key, model, origin }) {
   const continueModel = [
@@ -165,31 +207,30 @@ export function buildSetups ({ base, key, model, origin }) {
   })()
   const loopback = host === 'localhost' || host === '127.0.0.1' || host === '[::1]'
   const dockerBase = loopback ? base.replace(host, 'host.docker.internal') : base
+  /**
+   * A VS Code extension set up through its "OpenAI Compatible" provider.
+   * @param {string} id
+   * @param {string} title
+   * @param {string} where the extension's settings page
+   * @param {string} lastStep
+   * @param {string} modelLabel what the extension calls the model field
+   * @returns {Setup}
+   */
+  const openAiCompatible = (id, title, where, lastStep, modelLabel) => ({
+    id,
+    title,
+    intro: `VS Code extension. ${where}.`,
+    steps: ['API Provider: OpenAI Compatible', 'Fill in the fields below', lastStep],
+    fields: [
+      { label: 'API Provider', value: 'OpenAI Compatible' },
+      { label: 'Base URL', value: base },
+      { label: 'API Key', value: key, secret: true },
+      { label: modelLabel, value: model }
+    ]
+  })
   return [
-    {
-      id: 'roo',
-      title: 'Roo Code',
-      intro: 'VS Code extension. Settings (gear icon) → Providers.',
-      steps: ['API Provider: OpenAI Compatible', 'Fill in the fields below', 'Save, then start a task'],
-      fields: [
-        { label: 'API Provider', value: 'OpenAI Compatible' },
-        { label: 'Base URL', value: base },
-        { label: 'API Key', value: key, secret: true },
-        { label: 'Model', value: model }
-      ]
-    },
-    {
-      id: 'cline',
-      title: 'Cline',
-      intro: 'VS Code extension. Settings → API Configuration.',
-      steps: ['API Provider: OpenAI Compatible', 'Fill in the fields below', 'Done'],
-      fields: [
-        { label: 'API Provider', value: 'OpenAI Compatible' },
-        { label: 'Base URL', value: base },
-        { label: 'API Key', value: key, secret: true },
-        { label: 'Model ID', value: model }
-      ]
-    },
+    openAiCompatible('roo', 'Roo Code', 'Settings (gear icon) → Providers', 'Save, then start a task', 'Model'),
+    openAiCompatible('cline', 'Cline', 'Settings → API Configuration', 'Done', 'Model ID'),
     {
       id: 'continue',
       title: 'Continue',

@@ -1,9 +1,15 @@
-// A server-sent events reader for fetch() bodies: yields each event's data; skips comments (": keep-alive").
+// @ts-check
+// A server-sent events reader for fetch() bodies: yields each event's data; skips comments (": keep-alive"). Pure: no state, no imports.
 
-/** Yields the `data` of each event in an SSE byte stream, as a string (multi-line data joined with \n). */
+/**
+ * Yields the `data` of each event in an SSE byte stream, as a string (multi-line data joined with \n).
+ * @param {ReadableStream<BufferSource>} body
+ * @returns {AsyncGenerator<string>}
+ */
 export async function * readSse (body) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
+  /** @type {string[]} */
   let data = []
   try {
     while (true) {

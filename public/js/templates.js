@@ -1,13 +1,17 @@
+// @ts-check
 // Templates tab: code snippets and editor setups for this server, filled in with the chosen key and model.
-import { state, on, selectedSecret, selectedKey } from './state.js'
-import { $, h, icon, copyWithFeedback } from './ui.js'
-import { setupTabs } from './tabs.js'
+// Besides state, api and ui it uses snippets.js, pure string builders with no state of their own.
+import { baseUrl } from './api.js'
+import { state, on, selectedSecret, selectedKey, DEFAULT_MODEL } from './state.js'
+import { $, h, icon, copyWithFeedback, setupTabs } from './ui.js'
 import { buildSnippets, buildSetups } from './snippets.js'
-import { secretProblem } from './pickers.js'
 
-export const KEY_PLACEHOLDER = 'YOUR_API_KEY'
-export const baseUrl = () => `${window.location.origin}/v1`
+/** @import { SnippetContext } from './snippets.js' */
+/** @import { StateEvent } from './state.js' */
 
+const KEY_PLACEHOLDER = 'YOUR_API_KEY'
+
+/** @type {Record<string, RegExp>} */
 const KEYWORDS = {
   python: /^(from|import|print|None|True|False)$/,
   javascript: /^(import|from|const|await|new|console)$/,
@@ -17,13 +21,18 @@ const KEYWORDS = {
   yaml: /^$/
 }
 
-/** Light syntax colouring: strings, comments, flags and a few keywords, as spans (textContent stays the code). */
+/**
+ * Light syntax colouring: strings, comments, flags and a few keywords, as spans (textContent stays the code).
+ * @param {string} code
+ * @param {string} lang
+ */
 function highlight (code, lang) {
   const frag = document.createDocumentFragment()
   const re = /("(?:[^"\\\n]|\\.)*"|'(?:[^'\\]|\\.|'\\'')*'|#[^\n]*|\/\/[^\n]*|(?<=\s)--?[A-Za-z][\w-]*|\$?[A-Za-z_][\w.-]*|(?<![\w.-])\d[\d.]*(?![\w-]))/g
   let last = 0
   for (const m of code.matchAll(re)) {
     const [tok] = m
+    const index = m.index ?? 0
     let cls = ''
     if (tok.startsWith('"') || tok.startsWith("'")) cls = 'tok-str'
     else if (tok.startsWith('#') && lang !== 'javascript') cls = lang === 'bash' || lang === 'python' || lang === 'powershell' || lang === 'yaml' ? 'tok-com' : ''
@@ -31,48 +40,67 @@ function highlight (code, lang) {
     else if (tok.startsWith('-')) cls = 'tok-flag'
     else if (/^\d/.test(tok)) cls = 'tok-num'
     else if (KEYWORDS[lang]?.test(tok)) cls = 'tok-kw'
-    else if (lang === 'yaml' && code[m.index + tok.length] === ':' && /(^|\n)[ -]*$/.test(code.slice(0, m.index))) cls = 'tok-key'
+    else if (lang === 'yaml' && code[index + tok.length] === ':' && /(^|\n)[ -]*$/.test(code.slice(0, index))) cls = 'tok-key'
     if (!cls) continue
-    if (m.index > last) frag.append(code.slice(last, m.index))
+    if (index > last) frag.append(code.slice(last, index))
     frag.append(h('span', { class: cls }, tok))
-    last = m.index + tok.length
+    last = index + tok.length
   }
   frag.append(code.slice(last))
   return frag
 }
 
+/**
+ * @param {string} id
+ * @param {string} code
+ * @param {string} lang
+ */
 function codeBlock (id, code, lang) {
   return h('pre', { class: 'code', tabindex: '0', 'aria-label': `${lang} code` }, h('code', { id, 'data-lang': lang }, highlight(code, lang)))
 }
 
+/**
+ * @param {string} label
+ * @param {() => string} getText
+ * @param {string} what
+ */
 function copyButton (label, getText, what) {
-  return h('button', {
-    type: 'button',
-    class: 'btn btn-secondary btn-sm copy-btn',
-    'aria-label': label,
-    onclick: (e) => copyWithFeedback(e.currentTarget, getText(), what)
-  }, icon('copy'), h('span', {}, 'Copy'))
+  const button = h('button', { type: 'button', class: 'btn btn-secondary btn-sm copy-btn', 'aria-label': label }, icon('copy'), h('span', {}, 'Copy'))
+  button.addEventListener('click', () => copyWithFeedback(button, getText(), what))
+  return button
 }
 
-/** Masks a key for display in setup cards (the copy button copies it whole). */
+/**
+ * The text of an element, '' when it has none.
+ * @param {string} id
+ */
+const textOf = (id) => $(id).textContent ?? ''
+
+/**
+ * Masks a key for display in setup cards (the copy button copies it whole).
+ * @param {string} key
+ */
 function maskKey (key) {
   return key === KEY_PLACEHOLDER || key.length < 16 ? key : `${key.slice(0, 7)}…${key.slice(-4)}`
 }
 
+/** @returns {SnippetContext & { hasKey: boolean }} */
 function context () {
   const secret = selectedSecret()
-  return { base: baseUrl(), key: secret || KEY_PLACEHOLDER, model: state.model || 'gpt-4o-mini', origin: window.location.origin, hasKey: Boolean(secret) }
+  return { base: baseUrl(), key: secret || KEY_PLACEHOLDER, model: state.model || DEFAULT_MODEL, origin: window.location.origin, hasKey: Boolean(secret) }
 }
 
+/** @param {{ hasKey: boolean }} ctx */
 function renderNote (ctx) {
   const note = $('tpl-note')
+  const key = selectedKey()
   let text = ''
   if (!ctx.hasKey) {
     text = !state.user
       ? `Sign in and create a key to fill in ${KEY_PLACEHOLDER}.`
-      : (secretProblem || `Choose a key to fill in ${KEY_PLACEHOLDER}.`)
-  } else if (selectedKey()) {
-    text = `Snippets contain the full key “${selectedKey().name || 'Untitled key'}”. Treat them like passwords.`
+      : (state.secretProblem || `Choose a key to fill in ${KEY_PLACEHOLDER}.`)
+  } else if (key) {
+    text = `Snippets contain the full key “${key.name || 'Untitled key'}”. Treat them like passwords.`
   } else {
     text = 'Snippets contain the key you pasted. Treat them like passwords.'
   }
@@ -81,6 +109,7 @@ function renderNote (ctx) {
   note.classList.toggle('hint-warning', !ctx.hasKey)
 }
 
+/** @param {SnippetContext} ctx */
 function renderSnippets (ctx) {
   const panels = $('code-panels')
   const selected = document.querySelector('#code-tabs [aria-selected="true"]')?.id ?? 'ctab-bash'
@@ -96,12 +125,13 @@ function renderSnippets (ctx) {
     },
     h('div', { class: 'code-toolbar' },
       h('span', { class: 'hint' }, s.hint),
-      copyButton(`Copy the ${s.label} snippet`, () => $(codeId).textContent, `${s.label} snippet copied`)),
+      copyButton(`Copy the ${s.label} snippet`, () => textOf(codeId), `${s.label} snippet copied`)),
     codeBlock(codeId, s.code, s.lang))
   })
   panels.replaceChildren(...nodes)
 }
 
+/** @param {SnippetContext} ctx */
 function renderSetups (ctx) {
   const grid = $('setup-grid')
   grid.replaceChildren(...buildSetups(ctx).map((s) => h('article', { class: 'card setup-card', id: `setup-${s.id}`, 'aria-labelledby': `setup-${s.id}-title` },
@@ -117,7 +147,7 @@ function renderSetups (ctx) {
       : null,
     s.config
       ? h('div', { class: 'config-block' },
-        h('div', { class: 'code-toolbar' }, h('span', { class: 'hint' }, 'config.yaml'), copyButton(`Copy the ${s.title} config`, () => $(`config-${s.id}`).textContent, 'Config copied')),
+        h('div', { class: 'code-toolbar' }, h('span', { class: 'hint' }, 'config.yaml'), copyButton(`Copy the ${s.title} config`, () => textOf(`config-${s.id}`), 'Config copied')),
         codeBlock(`config-${s.id}`, s.config.code, s.config.lang))
       : null,
     s.note ? h('p', { class: 'hint setup-note' }, s.note) : null
@@ -135,8 +165,10 @@ function render () {
 export function initTemplates () {
   setupTabs($('code-tabs'))
   for (const b of document.querySelectorAll('[data-copy-from]')) {
-    b.addEventListener('click', () => copyWithFeedback(b, $(b.dataset.copyFrom).textContent, 'Base URL copied'))
+    if (b instanceof window.HTMLElement) b.addEventListener('click', () => copyWithFeedback(b, textOf(b.dataset.copyFrom ?? ''), 'Base URL copied'))
   }
-  for (const type of ['auth', 'keys', 'selection', 'secret']) on(type, render)
+  /** @type {StateEvent[]} */
+  const changes = ['auth', 'keys', 'selection', 'secret']
+  for (const type of changes) on(type, render)
   render()
 }
