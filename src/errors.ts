@@ -38,6 +38,8 @@ export const errors = {
   // The AI routes' own refusals
   InvalidApiKey: createError('invalid_api_key', 'Incorrect API key provided. You can find and create your API keys in the dashboard of this server.', 401),
   NoPuterAccount: createError('puter_token_invalid', 'This key has no Puter account behind it; sign in to the dashboard again.', 401),
+  ConcurrencyLimited: createError('concurrency_limit_exceeded', 'This key already has %s requests in flight, its concurrency limit; wait for one to finish', 429),
+  AuthFailuresLimited: createError('rate_limit_exceeded', 'Too many requests with invalid API keys from your address; retry in %s s', 429),
   UnsupportedParameter: createError('unsupported_parameter', '%s', 400),
   ModelNotFound: createError('model_not_found', 'The model `%s` does not exist or you do not have access to it.', 404),
 
@@ -45,6 +47,7 @@ export const errors = {
   PuterAuthFailed: createError('puter_token_invalid', 'Your Puter sign-in has expired or was rejected by Puter. Sign in to the dashboard of this server again to reconnect your Puter account.', 401),
   PuterQuota: createError('insufficient_quota', 'This request %s (Puter: %s).', 402),
   PuterRateLimited: createError('rate_limit_exceeded', '%s: %s', 429),
+  PuterModelNotFound: createError('model_not_found', 'The model `%s` does not exist on Puter or you do not have access to it.', 404),
   PuterDenied: createError('permission_denied', 'Puter denied the request: %s', 403),
   PuterBadRequest: createError('bad_request', 'Puter rejected the request: %s', 400),
   PuterTooLarge: createError('request_too_large', 'The request is too large for Puter: %s', 413),
@@ -108,9 +111,9 @@ function validationParam (first: any): string | null {
 
 /**
  * Turns anything thrown (our named errors, Fastify's framework and validation errors, JSON syntax errors) into a
- * Fault. Pure: no logging, no reply. `bodyLimitMb` words the too-large message.
+ * Fault. Pure: no logging, no reply. `bodyLimit` (bytes) words the too-large message.
  */
-export function toFault (err: any, opts: { bodyLimitMb?: number } = {}): Fault {
+export function toFault (err: any, opts: { bodyLimit?: number } = {}): Fault {
   let status: number = typeof err?.statusCode === 'number' ? err.statusCode : 500
   if (status < 400 || status > 599) status = 500
   let code: string | null = typeof err?.code === 'string' ? err.code : null
@@ -123,7 +126,7 @@ export function toFault (err: any, opts: { bodyLimitMb?: number } = {}): Fault {
     message = `Invalid request: ${message}`
   } else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     code = 'request_too_large'
-    message = opts.bodyLimitMb ? `Request body is larger than the limit of ${opts.bodyLimitMb} MiB` : 'Request body is too large'
+    message = opts.bodyLimit ? `Request body is larger than this route's limit of ${formatBytes(opts.bodyLimit)}` : 'Request body is too large'
   } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     code = 'unsupported_media_type'
   } else if (err instanceof SyntaxError || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
@@ -148,6 +151,10 @@ export function toFault (err: any, opts: { bodyLimitMb?: number } = {}): Fault {
     headers: { ...err?.headers },
     internal
   }
+}
+
+function formatBytes (n: number): string {
+  return n >= 1024 * 1024 ? `${Number((n / 1024 / 1024).toFixed(1))} MiB` : `${Math.round(n / 1024)} KiB`
 }
 
 /** A fault in OpenAI's shape, which the dashboard routes use too. */

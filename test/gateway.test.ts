@@ -347,18 +347,28 @@ t.test('Roo Code\'s exact request works, streaming and not', async (t) => {
 })
 
 t.test('fallback mode: static keys use the server-wide Puter token', async (t) => {
-  const s = await setup(t, { config: { APP_API_KEYS: 'static-key-one, static-key-two', PUTER_AUTH_TOKEN: 'fake-token-ops' } })
-  for (const key of ['static-key-one', 'static-key-two']) {
+  const one = 'sk-static-key-one-0123456789abcdef'
+  const two = 'sk-static-key-two-0123456789abcdef'
+  const s = await setup(t, { config: { APP_API_KEYS: `${one}, ${two}`, PUTER_AUTH_TOKEN: 'fake-token-ops' } })
+  for (const key of [one, two]) {
     const res = await chat(s, key, { model: 'gpt-4o-mini', messages: [user('fb')] })
-    t.equal(res.statusCode, 200, `${key} works`)
+    t.equal(res.statusCode, 200, 'a static key works')
     t.equal(s.fake.calls.at(-1)?.headers.authorization, 'Bearer fake-token-ops')
   }
-  t.equal((await chat(s, 'static-key-three', { model: 'gpt-4o-mini', messages: [user('fb')] })).statusCode, 401)
-  t.equal((await s.app.inject({ url: '/v1/models', headers: { authorization: 'Bearer static-key-one' } })).statusCode, 200)
+  t.equal((await chat(s, 'sk-static-key-three-0123456789abcdef', { model: 'gpt-4o-mini', messages: [user('fb')] })).statusCode, 401)
+  t.equal((await s.app.inject({ url: '/v1/models', headers: { authorization: `Bearer ${one}` } })).statusCode, 200)
 
   const off = await setup(t)
-  t.equal((await chat(off, 'static-key-one', { model: 'gpt-4o-mini', messages: [user('fb')] })).statusCode, 401, 'without the variables the mode is off')
-  await t.rejects(setup(t, { config: { APP_API_KEYS: 'k1' } }), /PUTER_AUTH_TOKEN/, 'keys without a token: the start names the missing variable')
+  t.equal((await chat(off, one, { model: 'gpt-4o-mini', messages: [user('fb')] })).statusCode, 401, 'without the variables the mode is off')
+  await t.rejects(setup(t, { config: { APP_API_KEYS: one } }), /PUTER_AUTH_TOKEN/, 'keys without a token: the start names the missing variable')
+})
+
+t.test('fallback mode refuses static keys under 32 characters at start, naming which', async (t) => {
+  const long = 'sk-static-key-one-0123456789abcdef'
+  await t.rejects(setup(t, { config: { APP_API_KEYS: 'team', PUTER_AUTH_TOKEN: 'fake-token-ops' } }), /key 1 of APP_API_KEYS has 4 characters; static keys need at least 32/)
+  await t.rejects(setup(t, { config: { APP_API_KEYS: `${long},short-one`, PUTER_AUTH_TOKEN: 'fake-token-ops' } }), /key 2 of APP_API_KEYS has 9 characters/)
+  const err = await setup(t, { config: { APP_API_KEYS: 'team-secret', PUTER_AUTH_TOKEN: 'fake-token-ops' } }).catch((e: Error) => e)
+  t.notMatch(String((err as Error).message), /team-secret/, 'the key itself is not echoed')
 })
 
 t.test('CORS: OpenAI routes allow any origin; auth and key routes stay same-origin', async (t) => {

@@ -3,7 +3,7 @@ import t from 'tap'
 import { setup, signIn, createKey, ALICE } from './helper.ts'
 
 t.test('a full sign-in, key, chat and error flow logs no secret', async (t) => {
-  const s = await setup(t, { captureLogs: true, config: { LOG_LEVEL: 'trace', APP_API_KEYS: 'static-fallback-key-123', PUTER_AUTH_TOKEN: 'fake-token-ops' } })
+  const s = await setup(t, { captureLogs: true, config: { LOG_LEVEL: 'trace', APP_API_KEYS: 'static-fallback-key-0123456789abcdef', PUTER_AUTH_TOKEN: 'fake-token-ops' } })
   const { app } = s
   const cookie = await signIn(app)
   const k = await createKey(app, cookie, 'logged')
@@ -11,7 +11,7 @@ t.test('a full sign-in, key, chat and error flow logs no secret', async (t) => {
   await app.inject({ url: `/v1/keys/${k.id}/reveal`, headers: { cookie } })
   await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: auth, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } })
   await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: auth, payload: { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] } })
-  await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: 'Bearer static-fallback-key-123' }, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } })
+  await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: 'Bearer static-fallback-key-0123456789abcdef' }, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } })
   await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${k.key}x` }, payload: { model: 'gpt-4o-mini', messages: [] } })
   await app.inject({ method: 'POST', url: '/auth/puter/signin', payload: { token: 'fake-token-nobody-x' } })
   s.fake.expireToken(ALICE)
@@ -22,7 +22,7 @@ t.test('a full sign-in, key, chat and error flow logs no secret', async (t) => {
   const text = s.logs.join('')
   t.ok(s.logs.length > 20, `${s.logs.length} log lines captured`)
   const cookieValue = cookie.split('=')[1]
-  for (const [name, secret] of [['sk- key', k.key], ['key body', k.key.slice(3)], ['Puter token', ALICE], ['session cookie', cookieValue], ['fallback key', 'static-fallback-key-123'], ['fallback Puter token', 'fake-token-ops']] as const) {
+  for (const [name, secret] of [['sk- key', k.key], ['key body', k.key.slice(3)], ['Puter token', ALICE], ['session cookie', cookieValue], ['fallback key', 'static-fallback-key-0123456789abcdef'], ['fallback Puter token', 'fake-token-ops']] as const) {
     t.notOk(text.includes(secret), `${name} never logged`)
   }
   t.match(text, /\[redacted\]/, 'redaction happened')

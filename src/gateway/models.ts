@@ -1,6 +1,6 @@
 // The model catalogue: Puter's /puterai/chat/models/details mapped to OpenAI model objects, cached with a TTL,
 // refreshed in the background and served stale while Puter is down.
-import type { Model } from '../schemas/openai.ts'
+import type { Model } from '../schemas/models.ts'
 
 type Details = Record<string, unknown>
 

@@ -1,8 +1,11 @@
-// API-key authentication for the OpenAI-compatible routes: `sk-` keys from the store, or fallback-mode static keys.
+// API-key authentication for the AI routes (`sk-` keys from the store, or fallback-mode static keys), the per-key cap
+// on requests in flight, and usage counted once each request ends, with the tokens Puter reported.
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
-import type { FastifyRequest } from 'fastify'
-import { errors } from '../errors.ts'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { errors, withDetails } from '../errors.ts'
+import { createFailureLimiter, createInflightCounter } from '../gateway/limits.ts'
+import type { RelayOutcome } from '../gateway/relay.ts'
 
 export interface ApiCaller {
   /** The store key id, or null for a fallback-mode key. */
@@ -13,15 +16,20 @@ export interface ApiCaller {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest guard: a valid API key is required; sets request.caller. */
-    requireApiKey: (request: FastifyRequest) => Promise<void>
+    /** onRequest guard of the AI routes: a valid API key with a free slot; sets request.caller and request.aiOutcome. */
+    requireApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** The Puter token to call Puter with for this caller (the owner's newest, or the fallback token). */
     puterTokenFor: (caller: ApiCaller) => string | undefined
   }
   interface FastifyRequest {
     caller: ApiCaller | null
+    /** How the AI call went, filled in by the relay; read when the request ends. */
+    aiOutcome: RelayOutcome
   }
 }
+
+/** Fallback-mode keys shorter than this are refused at start: a static key is a password to the whole server. */
+export const MIN_FALLBACK_KEY_LENGTH = 32
 
 /** The presented key: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
 export function presentedKey (request: FastifyRequest): string | undefined {
@@ -36,30 +44,64 @@ export function presentedKey (request: FastifyRequest): string | undefined {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url')
 
+/** Fallback-mode static keys as digests; refuses a configuration that would be easy to guess or cannot work. */
+export function fallbackKeyDigests (keys: string | undefined, token: string | undefined): Set<string> {
+  const list = (keys ?? '').split(',').map((k) => k.trim()).filter(Boolean)
+  if (list.length > 0 && !token) throw new Error('Invalid configuration: APP_API_KEYS is set but PUTER_AUTH_TOKEN is not; fallback mode needs both')
+  const short = list.findIndex((k) => k.length < MIN_FALLBACK_KEY_LENGTH)
+  if (short !== -1) {
+    throw new Error(`Invalid configuration: key ${short + 1} of APP_API_KEYS has ${list[short].length} characters; static keys need at least ${MIN_FALLBACK_KEY_LENGTH} random ones (e.g. sk-$(openssl rand -hex 24))`)
+  }
+  return new Set(list.map(sha256))
+}
+
 export default fp(async function apiKeyPlugin (fastify) {
   const { store, config } = fastify
   // Fallback mode: static keys held only as digests, all using one server-wide Puter token.
-  const fallbackDigests = new Set((config.APP_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean).map(sha256))
+  const fallbackDigests = fallbackKeyDigests(config.APP_API_KEYS, config.PUTER_AUTH_TOKEN)
   const fallbackToken = config.PUTER_AUTH_TOKEN
-  if (fallbackDigests.size > 0 && !fallbackToken) throw new Error('Invalid configuration: APP_API_KEYS is set but PUTER_AUTH_TOKEN is not; fallback mode needs both')
   if (fallbackDigests.size > 0) fastify.log.info({ keys: fallbackDigests.size }, 'fallback mode on: static APP_API_KEYS use PUTER_AUTH_TOKEN')
+  const failures = createFailureLimiter({ max: config.AUTH_FAILURE_LIMIT, windowMs: 60_000 })
+  const inflight = createInflightCounter()
 
   fastify.decorateRequest('caller', null)
+  fastify.decorateRequest('aiOutcome', null as unknown as RelayOutcome)
 
-  fastify.decorate('requireApiKey', async function requireApiKey (request: FastifyRequest) {
-    const key = presentedKey(request)
-    if (!key) throw new errors.InvalidApiKey()
+  /** Who presents this key, or null; a valid key always passes, whatever its address did before. */
+  function identify (key: string | undefined): { caller: ApiCaller, slot: string } | null {
+    if (!key) return null
     const record = store.findKey(key)
-    if (record) {
-      store.touchKey(record.id)
-      request.caller = { keyId: record.id, userId: record.userId }
-      return
+    if (record) return { caller: { keyId: record.id, userId: record.userId }, slot: record.id }
+    if (fallbackDigests.size === 0) return null
+    const digest = sha256(key)
+    return fallbackDigests.has(digest) ? { caller: { keyId: null, userId: null }, slot: `fallback:${digest}` } : null
+  }
+
+  fastify.decorate('requireApiKey', async function requireApiKey (request: FastifyRequest, reply: FastifyReply) {
+    // Preflights are answered by CORS before this hook; one for a same-origin route (/v1/keys) carries no key.
+    if (request.method === 'OPTIONS') return
+    const found = identify(presentedKey(request))
+    if (!found) {
+      const wait = failures.fail(request.ip)
+      if (wait > 0) throw withDetails(new errors.AuthFailuresLimited(wait), { headers: { 'retry-after': String(wait) } })
+      throw new errors.InvalidApiKey()
     }
-    if (fallbackDigests.size > 0 && fallbackDigests.has(sha256(key))) {
-      request.caller = { keyId: null, userId: null }
-      return
+    if (!inflight.tryAcquire(found.slot, config.KEY_MAX_CONCURRENCY)) {
+      throw withDetails(new errors.ConcurrencyLimited(config.KEY_MAX_CONCURRENCY), { headers: { 'retry-after': '1' } })
     }
-    throw new errors.InvalidApiKey()
+    request.caller = found.caller
+    const outcome: RelayOutcome = { usage: null, streamError: null, ttfbMs: null }
+    request.aiOutcome = outcome
+    // 'close' comes for every end: answered, streamed to the end, refused later, or cut off by the client.
+    reply.raw.once('close', () => {
+      inflight.release(found.slot)
+      if (found.caller.keyId === null) return
+      store.recordUsage(found.caller.keyId, {
+        ok: reply.raw.statusCode < 400 && outcome.streamError === null,
+        inputTokens: outcome.usage?.inputTokens,
+        outputTokens: outcome.usage?.outputTokens
+      })
+    })
   })
 
   fastify.decorate('puterTokenFor', function puterTokenFor (caller: ApiCaller) {

@@ -13,7 +13,8 @@ export default fp(async function puterPlugin (fastify) {
   const puter = createPuterClient({
     origin: config.PUTER_API_ORIGIN,
     connectTimeoutMs: config.PUTER_CONNECT_TIMEOUT_MS,
-    timeoutMs: config.PUTER_TIMEOUT_MS
+    timeoutMs: config.PUTER_TIMEOUT_MS,
+    maxConnections: config.PUTER_MAX_CONNECTIONS
   })
   fastify.decorate('puter', puter)
   fastify.addHook('onClose', async () => puter.close())

@@ -36,23 +36,21 @@ export const CSP_DIRECTIVES = {
 /** Hosts browsers treat as secure contexts over plain http. */
 const LOOPBACK_HOST = /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
-/** The tag of the OpenAI-compatible routes: machine-to-machine JSON and event streams, and the hot path. */
-const API_TAG = 'OpenAI'
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Which security headers a route answers with: 'page' (default: helmet's full set, the CSP above) or 'api'
+     * (machine-to-machine JSON and event streams, never rendered as pages: nosniff only).
+     */
+    securityHeaders?: 'page' | 'api'
+  }
+}
 
 export default fp(async function securityHeadersPlugin (fastify) {
-  // @fastify/helmet rebuilds every header on every request (it calls helmet(options) per request), which
-  // halved the throughput of a small route in a quick autocannon run. The OpenAI routes' answers are never
-  // rendered as pages, so they get nosniff only; every other route (the dashboard, /docs, the dashboard's
-  // JSON API) gets helmet's full set. Added before helmet so helmet's own onRoute hook sees `helmet: false`.
-  fastify.addHook('onRoute', (route) => {
-    const tags = (route.schema as { tags?: string[] } | undefined)?.tags
-    const isApi = tags?.includes(API_TAG) === true
-    if (isApi) route.helmet = false
-    // First, so that answers refused by the route's own guards carry them too.
-    route.onRequest = [isApi ? apiHeaders : pageHeaders, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())]
-  })
-
+  // Not global: @fastify/helmet rebuilds every header on every request (it calls helmet(options) per request), which
+  // halved the throughput of a small route in a quick autocannon run, so the hot 'api' routes skip it.
   await fastify.register(helmet, {
+    global: false,
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
     // Both set in pageHeaders, only where browsers honour them.
     crossOriginOpenerPolicy: false,
@@ -60,6 +58,14 @@ export default fp(async function securityHeadersPlugin (fastify) {
     // Puter's sign-in popup reads the opener's origin from document.referrer to bind the app token to it;
     // only the origin is sent cross-site, never a path.
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' }
+  })
+
+  // In onRequest, so that answers refused by a route's own guards (registered later) carry the headers too.
+  fastify.addHook('onRequest', function securityHeaders (request, reply, done) {
+    if (request.routeOptions.config.securityHeaders === 'api') return apiHeaders(request, reply, done)
+    pageHeaders(request, reply)
+    reply.helmet()
+    done()
   })
 }, { name: 'security-headers' })
 
@@ -74,10 +80,9 @@ function apiHeaders (_request: FastifyRequest, reply: FastifyReply, done: HookHa
  * untrustworthy origins (plain http on a LAN address) and log console noise for them, so both are sent
  * only over https and on loopback hosts.
  */
-function pageHeaders (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+function pageHeaders (request: FastifyRequest, reply: FastifyReply) {
   if (request.protocol === 'https' || LOOPBACK_HOST.test(request.hostname)) {
     reply.header('cross-origin-opener-policy', 'same-origin-allow-popups')
     reply.header('origin-agent-cluster', '?1')
   }
-  done()
 }

@@ -52,7 +52,7 @@ export default fp(async function sessionPlugin (fastify) {
   fastify.decorate('requireSession', async function requireSession (request: FastifyRequest) {
     const cookie = request.cookies[SESSION_COOKIE]
     if (!cookie) throw new errors.NotSignedIn()
-    const session = store.getSession(cookie)
+    const session = await store.getSession(cookie)
     if (!session) throw new errors.SessionExpired()
     request.user = { uuid: session.user.uuid, username: session.user.username }
     request.sessionExpiresAt = session.expiresAt

@@ -1,10 +1,11 @@
-// Decorates the instance with the data store, loaded once at start and flushed on close.
+// Decorates the instance with the data store (the JSON file backend), loaded once at start and flushed on close.
 import fp from 'fastify-plugin'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import { createStore, type Store } from '../store/store.ts'
+import { createJsonStore } from '../store/json/store.ts'
+import type { Store } from '../store/types.ts'
 import { createSecretBox } from '../store/crypto.ts'
 
 declare module 'fastify' {
@@ -32,14 +33,21 @@ export async function resolveAppSecret (configured: string | undefined, dataFile
   return secret
 }
 
+const ERROR_MESSAGES = {
+  'usage-flush': 'Could not write key usage; will retry',
+  'change-listener': 'A store change listener failed',
+  lock: 'Lost the lock on the data file: another process may be writing it too'
+}
+
 export default fp(async function storePlugin (fastify) {
   const { config } = fastify
   const secret = await resolveAppSecret(config.APP_SECRET, config.DATA_FILE, fastify.log)
-  const store = await createStore({
+  const store = await createJsonStore({
     file: config.DATA_FILE,
     box: createSecretBox(secret),
     usageFlushMs: config.USAGE_FLUSH_SECONDS * 1000,
-    onUsageFlushError: (err) => fastify.log.error({ err }, 'Could not write key usage; will retry')
+    onLockBusy: () => fastify.log.warn({ file: config.DATA_FILE }, 'The data file is locked by another process; waiting for the lock to be released or to go stale (a process that died)'),
+    onError: (err, context) => fastify.log.error({ err }, ERROR_MESSAGES[context])
   })
   fastify.decorate('store', store)
   fastify.addHook('onClose', async () => store.close())

@@ -6,6 +6,8 @@ export interface PuterClientOptions {
   connectTimeoutMs: number
   /** Timeout for response headers and between body bytes. */
   timeoutMs: number
+  /** Most sockets open at once; calls beyond it wait in undici's queue. */
+  maxConnections?: number
 }
 
 export interface PuterUser {
@@ -49,7 +51,8 @@ export function createPuterClient (opts: PuterClientOptions) {
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     keepAliveTimeout: 30_000,
-    pipelining: 1
+    pipelining: 1,
+    connections: opts.maxConnections ?? null
   })
 
   async function send (options: Omit<Dispatcher.RequestOptions, 'origin'>): Promise<Dispatcher.ResponseData> {

@@ -31,11 +31,15 @@ export type PuterEvent =
   | { type: 'text', text: string }
   | { type: 'reasoning', text: string }
   | { type: 'tool_call', call: NeutralToolCall }
-  | { type: 'usage', usage: NeutralUsage }
+  /** `finish`: a finish signal Puter put on its usage line, meaning the same as a 'finish' event right after it. */
+  | { type: 'usage', usage: NeutralUsage, finish?: 'length' | 'content_filter' }
   /** Puter signalled why it stopped (a token cap or a content filter); otherwise the finish is inferred at the end. */
   | { type: 'finish', reason: 'length' | 'content_filter' }
-  /** Puter failed after the answer started; the message is safe to show (tokens redacted). */
-  | { type: 'error', message: string }
+  /**
+   * The answer failed after it started (Puter's error line, a broken connection, or the gateway ending it); the
+   * message is safe to show (tokens redacted). `code` names why when the gateway knows (default upstream_error).
+   */
+  | { type: 'error', message: string, code?: string }
 
 /** A whole answer: a plain (non-streamed) result, normalised. */
 export interface PuterAnswer {

@@ -27,7 +27,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   /** Whether the user's stored token is their own and still works: an app token must not replace it then. */
   async function storedUserTokenWorks (uuid: string): Promise<boolean> {
-    if (store.getUser(uuid)?.tokenKind !== 'user') return false
+    if ((await store.getUser(uuid))?.tokenKind !== 'user') return false
     try {
       return (await puter.whoami(store.getUserToken(uuid)!)).uuid === uuid
     } catch {

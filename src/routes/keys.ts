@@ -1,8 +1,19 @@
 // Key management for the signed-in user: create, list, reveal, revoke. A user only ever sees their own keys.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { errorResponses } from '../schemas/common.ts'
-import { CreateKeyBodySchema, CreatedKeySchema, DeletedKeySchema, KeyIdParamsSchema, KeyListSchema, RevealedKeySchema } from '../schemas/keys.ts'
+import { errorResponses, type Static } from '../schemas/common.ts'
+import { CreateKeyBodySchema, CreatedKeySchema, DeletedKeySchema, KeyIdParamsSchema, KeyListSchema, KeySummarySchema, RevealedKeySchema } from '../schemas/keys.ts'
+import type { CreatedKey, KeyView } from '../store/types.ts'
 import { errors } from '../errors.ts'
+
+/** A key as the API lists it. */
+function keySummary (k: KeyView): Static<typeof KeySummarySchema> {
+  return { id: k.id, name: k.name, preview: k.preview, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, requestCount: k.requestCount, hasSecret: k.hasSecret }
+}
+
+/** A new key as the API answers its creation: the only answer that holds the full key unasked. */
+function createdKey (k: CreatedKey): Static<typeof CreatedKeySchema> {
+  return { id: k.id, name: k.name, preview: k.preview, createdAt: k.createdAt, key: k.key, hasSecret: k.hasSecret }
+}
 
 const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { store, config } = fastify
@@ -28,7 +39,7 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       maxKeys: config.MAX_KEYS_PER_USER
     })
     reply.code(201)
-    return created
+    return createdKey(created)
   })
 
   fastify.get('', {
@@ -39,7 +50,7 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: KeyListSchema, ...errorResponses(401) }
     }
   }, async (request) => {
-    return { object: 'list' as const, data: store.listKeys(request.user!.uuid) }
+    return { object: 'list' as const, data: (await store.listKeys(request.user!.uuid)).map(keySummary) }
   })
 
   fastify.get('/:id/reveal', {
@@ -54,7 +65,7 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { id } = request.params
     reply.header('cache-control', 'no-store')
-    const result = store.revealKey(request.user!.uuid, id)
+    const result = await store.revealKey(request.user!.uuid, id)
     if ('error' in result) throw result.error === 'no_secret' ? new errors.KeyHasNoSecret(id) : new errors.KeyNotFound(id)
     return { id, key: result.key }
   })

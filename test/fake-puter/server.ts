@@ -65,6 +65,8 @@ export interface FakePuter {
   aborts: number
   waitForAbort(): Promise<void>
   modelsRequests: number
+  /** The most /drivers/call requests that were open at once since the start (or the last reset). */
+  peakActive: number
   setModelsDown(down: boolean): void
   reset(): void
   close(): Promise<void>
@@ -457,6 +459,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
   let aborts = 0
   let unobservedAborts = 0
   let modelsRequests = 0
+  let peakActive = 0
   let modelsDown = false
   let idCounter = 0 // tool call ids
   let messageCounter = 0 // Anthropic message ids
@@ -768,6 +771,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
   async function handleDriversCall (req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
     const ctx: CallContext = { req, res, done: false, selfDestroyed: false }
     active.add(ctx)
+    peakActive = Math.max(peakActive, active.size)
     res.on('close', () => {
       active.delete(ctx)
       clearTimeout(ctx.timer)
@@ -858,6 +862,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     calls,
     get aborts () { return aborts },
     get modelsRequests () { return modelsRequests },
+    get peakActive () { return peakActive },
     addUser (token, user) {
       users.set(token, user)
       expired.delete(token)
@@ -889,6 +894,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
       aborts = 0
       unobservedAborts = 0
       modelsRequests = 0
+      peakActive = 0
       modelsDown = false
       idCounter = 0
       messageCounter = 0

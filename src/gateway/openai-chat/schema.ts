@@ -1,6 +1,6 @@
-// Schemas of the OpenAI-compatible API (/v1): chat completion requests, responses, stream chunks, models, errors.
+// Schemas of OpenAI's Chat Completions API (/v1/chat/completions): requests, answers and stream chunks.
 import type { TSchema } from '@sinclair/typebox'
-import { Type, type Static, type ErrorResponse } from './common.ts'
+import { Type, type Static, type ErrorResponse } from '../../schemas/common.ts'
 
 // Every object here is open (`additionalProperties: true`): clients send fields we do not know
 // (Roo's `cache_control`, `reasoning_details`, vendor extras) and OpenAI's own API ignores them too.
@@ -180,30 +180,6 @@ export const ChatCompletionChunkSchema = Type.Object({
   description: 'One server-sent event of a streamed chat completion (`data: <chunk>`), ending with `data: [DONE]`. Documentation only: streams are not validated'
 })
 
-// ---------------------------------------------------------------------------------------------------------------
-// Models
-
-export const ModelSchema = Type.Object({
-  id: Type.String({ description: 'Model id to send as `model` (may contain / and :)' }),
-  object: Type.Literal('model', { description: 'Always model' }),
-  created: Type.Integer({ description: 'Unix time (seconds); the release date when known' }),
-  owned_by: Type.String({ description: 'Provider or vendor of the model' }),
-  name: Type.Optional(Type.String({ description: 'Display name' })),
-  context_length: Type.Optional(Type.Integer({ description: 'Context window, in tokens' })),
-  max_output_tokens: Type.Optional(Type.Integer({ description: 'Largest possible completion, in tokens' })),
-  pricing: Type.Optional(Type.Object({
-    prompt: Type.Optional(Type.String({ description: 'USD per input token, as a decimal string' })),
-    completion: Type.Optional(Type.String({ description: 'USD per output token, as a decimal string' })),
-    input_cache_read: Type.Optional(Type.String({ description: 'USD per cached input token, as a decimal string' }))
-  }, { ...OPEN, description: 'Prices, in the OpenRouter convention' })),
-  aliases: Type.Optional(Type.Array(Type.String(), { description: 'Other ids that select the same model' }))
-}, { ...OPEN, description: 'A model' })
-
-export const ModelListSchema = Type.Object({
-  object: Type.Literal('list', { description: 'Always list' }),
-  data: Type.Array(ModelSchema, { description: 'The models' })
-}, { ...OPEN, description: 'The models this server serves' })
-
 /** The one error shape of every route (defined with the shared atoms). */
 export type OpenAIError = ErrorResponse
 export type ChatMessage = Static<typeof ChatMessageSchema>
@@ -215,5 +191,3 @@ export type ResponseToolCall = Static<typeof ResponseToolCallSchema>
 export type FinishReason = Static<typeof FinishReasonSchema>
 export type ChatCompletion = Static<typeof ChatCompletionSchema>
 export type ChatCompletionChunk = Static<typeof ChatCompletionChunkSchema>
-export type Model = Static<typeof ModelSchema>
-export type ModelList = Static<typeof ModelListSchema>

@@ -1,0 +1,257 @@
+// One upstream call for every AI route: the caller's Puter token, abort when the client goes away, backpressure,
+// keep-alive, a cap on stream duration, and the outcome (status, Puter's usage, error code) when the call ends.
+// It speaks to Puter through src/puter/ and to the client only through the encoder a route hands it.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { PuterClient } from '../puter/client.ts'
+import type { NeutralUsage, PuterAnswer, PuterEvent } from '../puter/events.ts'
+import { createNdjsonSplitter } from '../puter/ndjson.ts'
+import { lineToEvent, normalizeResult, answerToEvents } from '../puter/normalize.ts'
+import { isPuterFailure, networkFailure, puterFailure } from '../puter/failures.ts'
+import { errors } from '../errors.ts'
+
+/** A client API's stream encoding over the neutral events. Each method returns the bytes to write now ('' for none). */
+export interface StreamEncoder {
+  start (): string
+  push (event: PuterEvent): string
+  finish (): string
+  readonly finished: boolean
+}
+
+export interface DriverCall {
+  interface: string
+  driver?: string
+  method: string
+  args: Record<string, unknown>
+}
+
+export interface RelaySpec<T> {
+  call: DriverCall
+  stream: boolean
+  /** The client API's body for a whole (non-streamed) answer. */
+  answer: (answer: PuterAnswer) => T
+  /** The client API's stream encoder; asked for only when streaming. */
+  encoder: () => StreamEncoder
+  /** Headers of a stream answer (content type, no-cache). */
+  streamHeaders: Record<string, string>
+  /** Written after a silence of keepAliveMs (an SSE comment, Anthropic's ping event). */
+  keepAlive: string
+}
+
+/** How one AI request went, for usage accounting and logs. */
+export interface RelayOutcome {
+  usage: NeutralUsage | null
+  /** The code of a failure after the answer started (its status was already 200). */
+  streamError: string | null
+  /** Milliseconds from the start of the call to Puter's first byte. */
+  ttfbMs: number | null
+}
+
+export interface RelayOptions {
+  puter: PuterClient
+  keepAliveMs: number
+  /** Streams open longer than this are ended with an error event. */
+  maxStreamMs: number
+  now?: () => number
+}
+
+interface OpenStream {
+  keyId: string | null
+  startedAt: number
+  lastWrite: number
+  write: (s: string) => boolean
+  /** Ends the stream early with an error event carrying this message. */
+  cut: (code: string, message: string) => void
+}
+
+export function createRelay (opts: RelayOptions) {
+  const now = opts.now ?? Date.now
+  const open = new Set<OpenStream>()
+  // One timer for every open stream: keep-alives after silence, and the duration cap.
+  const timer = setInterval(() => {
+    const at = now()
+    for (const s of open) {
+      if (at - s.startedAt >= opts.maxStreamMs) s.cut('stream_timeout', `The stream was open longer than the server's limit of ${Math.round(opts.maxStreamMs / 1000)} s and was ended.`)
+      else if (at - s.lastWrite >= opts.keepAliveMs) s.write(keepAliveOf.get(s) ?? '')
+    }
+  }, Math.max(100, Math.min(opts.keepAliveMs, opts.maxStreamMs) / 4))
+  timer.unref()
+  const keepAliveOf = new WeakMap<OpenStream, string>()
+
+  /**
+   * Runs one call for a request and answers it: returns the body of a plain answer (the route returns it), or
+   * sends or streams the answer itself and returns undefined. Failures before the first byte are thrown as named errors, so each client API's
+   * error handler words them. `outcome` is filled in as the call goes.
+   */
+  async function run<T> (request: FastifyRequest, reply: FastifyReply, token: string, keyId: string | null, spec: RelaySpec<T>, outcome: RelayOutcome): Promise<T | undefined> {
+    const upstream = new AbortController()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) upstream.abort() })
+    const started = now()
+
+    let res
+    try {
+      res = await opts.puter.driverCall(token, spec.call, upstream.signal)
+    } catch (err) {
+      if (upstream.signal.aborted) return abandon(reply)
+      request.log.warn({ err }, 'Puter call failed')
+      throw networkFailure(err)
+    }
+    outcome.ttfbMs = now() - started
+    request.log.debug({ upstreamStatus: res.statusCode, ttfbMs: outcome.ttfbMs, contentType: res.headers['content-type'] }, 'Puter answered')
+
+    const isNdjson = String(res.headers['content-type'] ?? '').includes('ndjson')
+    if (res.statusCode !== 200 || !isNdjson) {
+      let json: unknown
+      try {
+        json = await opts.puter.readJson(res)
+      } catch (err) {
+        if (upstream.signal.aborted) return abandon(reply)
+        throw networkFailure(err)
+      }
+      if (res.statusCode !== 200 || isPuterFailure(json)) {
+        const failure = puterFailure(res.statusCode, json, res.headers)
+        request.log.info({ upstreamStatus: res.statusCode, code: (failure as { code?: string }).code }, 'Puter refused the call')
+        throw failure
+      }
+      const result = (json as { result?: unknown } | null)?.result
+      if (result === undefined) throw new errors.UpstreamFailed('Puter answered without a result.')
+      const answer = normalizeResult(result)
+      outcome.usage = answer.usage
+      if (!spec.stream) return spec.answer(answer)
+      // Puter answered a streaming request whole: replay it as a stream, so the client reads what it asked for.
+      request.log.debug('Puter answered a stream request with a plain result; replaying it as a stream')
+      const encoder = spec.encoder()
+      let out = encoder.start()
+      for (const event of answerToEvents(answer)) out += encoder.push(event)
+      reply.headers(spec.streamHeaders).send(out + encoder.finish())
+      return undefined
+    }
+
+    if (!spec.stream) {
+      res.body.destroy()
+      throw new errors.UpstreamFailed('Puter answered with a stream to a non-streaming request.')
+    }
+    await pipeStream(request, reply, res.body, upstream, keyId, spec, outcome)
+    return undefined
+  }
+
+  /** The client went away before anything was sent: there is no one to answer. */
+  function abandon (reply: FastifyReply): undefined {
+    reply.hijack()
+    return undefined
+  }
+
+  /**
+   * Streams Puter's NDJSON to the client through the encoder, written straight to the socket: one write per upstream
+   * chunk (through a PassThrough and Fastify's stream piping the same stream cost ~40% more CPU in the bench).
+   */
+  async function pipeStream (request: FastifyRequest, reply: FastifyReply, body: NodeJS.ReadableStream & { destroy: () => void }, upstream: AbortController, keyId: string | null, spec: RelaySpec<unknown>, outcome: RelayOutcome): Promise<void> {
+    reply.hijack()
+    const raw = reply.raw
+    // Headers set so far (CORS, nosniff, rate-limit headers) go out with the stream's own.
+    raw.writeHead(200, { ...reply.getHeaders(), ...spec.streamHeaders } as OutgoingHttpHeaders)
+    const encoder = spec.encoder()
+    const splitter = createNdjsonSplitter()
+    const at = now()
+    let ended = false
+    let finish = () => {}
+    const stream: OpenStream = {
+      keyId,
+      startedAt: at,
+      lastWrite: at,
+      write (s: string) {
+        if (s === '' || raw.destroyed) return true
+        stream.lastWrite = now()
+        return raw.write(s)
+      },
+      cut (code, message) {
+        if (ended) return
+        outcome.streamError = code
+        request.log.info({ code }, 'stream ended early')
+        upstream.abort()
+        stream.write(takeStart() + encoder.push({ type: 'error', message, code }))
+        finish()
+      }
+    }
+    keepAliveOf.set(stream, spec.keepAlive)
+    open.add(stream)
+
+    // The opening event goes out with the first upstream chunk when that is already here (one write, not two, per
+    // stream: on loopback the write syscalls are the largest cost), or on its own right after.
+    let opening = encoder.start()
+    const takeStart = () => {
+      const s = opening
+      opening = ''
+      return s
+    }
+    const openingTimer = setImmediate(() => stream.write(takeStart()))
+    const push = (event: PuterEvent | undefined): string => {
+      if (event === undefined) return ''
+      if (event.type === 'usage') outcome.usage = event.usage
+      else if (event.type === 'error') outcome.streamError = event.code ?? 'upstream_error'
+      return encoder.push(event)
+    }
+
+    await new Promise<void>((resolve) => {
+      finish = () => {
+        if (ended) return
+        ended = true
+        clearImmediate(openingTimer)
+        open.delete(stream)
+        body.destroy()
+        raw.end()
+        resolve()
+      }
+      body.on('data', (chunk: Buffer) => {
+        let out = takeStart()
+        for (const line of splitter.feed(chunk)) out += push(lineToEvent(line))
+        if (!stream.write(out) && !raw.destroyed) {
+          body.pause()
+          raw.once('drain', () => body.resume())
+        }
+        if (encoder.finished) finish()
+      })
+      body.once('end', () => {
+        let rest = takeStart()
+        for (const line of splitter.end()) rest += push(lineToEvent(line))
+        stream.write(rest + encoder.finish())
+        finish()
+      })
+      body.once('error', (err: Error & { code?: string }) => {
+        if (!upstream.signal.aborted) {
+          const timedOut = err.code === 'UND_ERR_BODY_TIMEOUT'
+          request.log.warn({ err }, timedOut ? 'Puter stream stalled' : 'Puter stream broke off')
+          stream.write(takeStart() + push({ type: 'error', code: timedOut ? 'upstream_timeout' : 'upstream_error', message: timedOut ? 'Puter stopped sending in the middle of the answer (timed out).' : 'The connection to Puter broke off mid-stream.' }))
+        }
+        finish()
+      })
+      raw.once('close', finish)
+    })
+  }
+
+  return {
+    run,
+
+    /** Ends every open stream of a key (revoked or disabled) with an error event. */
+    closeStreamsOf (keyId: string, message: string): number {
+      let n = 0
+      for (const s of open) {
+        if (s.keyId === keyId) {
+          s.cut('key_revoked', message)
+          n++
+        }
+      }
+      return n
+    },
+
+    get openStreams (): number {
+      return open.size
+    },
+
+    close () {
+      clearInterval(timer)
+    }
+  }
+}
+
+export type Relay = ReturnType<typeof createRelay>

@@ -1,0 +1,29 @@
+// Schemas of the model list (/v1/models): OpenAI's model objects, with Puter's context, pricing and aliases.
+import { Type, type Static } from './common.ts'
+
+// Open like OpenAI's own objects: clients ignore fields they do not know, and Puter's catalogue grows.
+const OPEN = { additionalProperties: true } as const
+
+export const ModelSchema = Type.Object({
+  id: Type.String({ description: 'Model id to send as `model` (may contain / and :)' }),
+  object: Type.Literal('model', { description: 'Always model' }),
+  created: Type.Integer({ description: 'Unix time (seconds); the release date when known' }),
+  owned_by: Type.String({ description: 'Provider or vendor of the model' }),
+  name: Type.Optional(Type.String({ description: 'Display name' })),
+  context_length: Type.Optional(Type.Integer({ description: 'Context window, in tokens' })),
+  max_output_tokens: Type.Optional(Type.Integer({ description: 'Largest possible completion, in tokens' })),
+  pricing: Type.Optional(Type.Object({
+    prompt: Type.Optional(Type.String({ description: 'USD per input token, as a decimal string' })),
+    completion: Type.Optional(Type.String({ description: 'USD per output token, as a decimal string' })),
+    input_cache_read: Type.Optional(Type.String({ description: 'USD per cached input token, as a decimal string' }))
+  }, { ...OPEN, description: 'Prices, in the OpenRouter convention' })),
+  aliases: Type.Optional(Type.Array(Type.String(), { description: 'Other ids that select the same model' }))
+}, { ...OPEN, description: 'A model' })
+
+export const ModelListSchema = Type.Object({
+  object: Type.Literal('list', { description: 'Always list' }),
+  data: Type.Array(ModelSchema, { description: 'The models' })
+}, { ...OPEN, description: 'The models this server serves' })
+
+export type Model = Static<typeof ModelSchema>
+export type ModelList = Static<typeof ModelListSchema>

@@ -1,0 +1,223 @@
+// The JSON file backend of the store: one document in memory, written atomically to one file by one locked process.
+import { writeFileAtomic, type AtomicWriter } from '../atomic-file.ts'
+import { createDecryptCache, randomToken, type SecretBox } from '../crypto.ts'
+import { KEY_PREFIX, mintKey } from '../records.ts'
+import { addUsage, createUsageBuffer, keyView } from '../usage.ts'
+import { createChangeEmitter } from '../changes.ts'
+import type { Store, StoreOptions, UserRecord } from '../types.ts'
+import { errors } from '../../errors.ts'
+import { buildKeyIndex, loadDocument, type StoreDocument } from './document.ts'
+import { createCommitQueue } from './commit-queue.ts'
+import { lockDataFile } from './lock.ts'
+
+export interface JsonStoreOptions extends StoreOptions {
+  file: string
+  box: SecretBox
+  /** Replaces the atomic writer, for failure tests. */
+  writer?: AtomicWriter
+  /** How long a lock nobody refreshes is held to be a dead process's (see lock.ts). */
+  lockStaleMs?: number
+  /** Another process seems to hold the data file: start waits for its lock to go stale. */
+  onLockBusy?: () => void
+}
+
+export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
+  const { file, box } = opts
+  const writer = opts.writer ?? writeFileAtomic
+  const now = opts.now ?? Date.now
+  const onError = opts.onError ?? (() => {})
+  const unlock = await lockDataFile(file, {
+    staleMs: opts.lockStaleMs,
+    onBusy: opts.onLockBusy,
+    onCompromised: (err) => onError(err, 'lock')
+  })
+  let initial: StoreDocument
+  try {
+    initial = await loadDocument(file)
+  } catch (err) {
+    await unlock().catch(() => {})
+    throw err
+  }
+
+  const stats = { writes: 0 }
+  // digest -> key id; rebuilt from the committed document after each successful write.
+  let keyIndex = buildKeyIndex(initial)
+  const queue = createCommitQueue<StoreDocument>({
+    initial,
+    write: async (doc) => {
+      await writer(file, JSON.stringify(doc, null, 2) + '\n')
+      stats.writes++
+    },
+    onCommit: (doc) => { keyIndex = buildKeyIndex(doc) }
+  })
+  const usage = createUsageBuffer(now)
+  const changes = createChangeEmitter((err) => onError(err, 'change-listener'))
+  const decryptToken = createDecryptCache(box)
+  const iso = (ms = now()) => new Date(ms).toISOString()
+
+  async function flushUsage () {
+    if (usage.size === 0) return
+    const taken = usage.take()
+    try {
+      await queue.mutate((draft) => {
+        for (const [id, pending] of taken) {
+          const key = draft.keys[id]
+          if (key) Object.assign(key, addUsage(key, pending))
+        }
+      })
+    } catch (err) {
+      // Put the usage back so the next flush retries it.
+      usage.restore(taken)
+      throw err
+    }
+  }
+
+  const usageTimer = opts.usageFlushMs
+    ? setInterval(() => { flushUsage().catch((err) => onError(err, 'usage-flush')) }, opts.usageFlushMs)
+    : null
+  usageTimer?.unref()
+
+  let closing: Promise<void> | null = null
+
+  return {
+    stats,
+
+    async upsertUser (input) {
+      const fresh = input.token === null
+        ? null
+        : { token: box.encrypt(input.token.value), tokenKind: input.token.kind, ...(input.token.appUid === undefined ? {} : { appUid: input.token.appUid }) }
+      const user = await queue.mutate((draft) => {
+        const at = iso()
+        const existing = draft.users[input.uuid]
+        if (!existing && !fresh) throw new Error('A new user needs a Puter token')
+        let user: UserRecord
+        if (existing) {
+          user = { ...existing, username: input.username, updatedAt: at }
+          if (fresh) {
+            delete user.appUid
+            Object.assign(user, fresh)
+          }
+        } else {
+          user = { uuid: input.uuid, username: input.username, ...fresh!, createdAt: at, updatedAt: at }
+        }
+        draft.users[input.uuid] = user
+        return user
+      })
+      changes.emit({ type: 'user-updated', userId: user.uuid })
+      return user
+    },
+
+    async getUser (uuid) {
+      return queue.doc.users[uuid]
+    },
+
+    getUserToken (uuid) {
+      const user = queue.doc.users[uuid]
+      return user ? decryptToken(uuid, user.token) : undefined
+    },
+
+    // Expired sessions are pruned in the same write.
+    async createSession (userId, ttlMs) {
+      const cookie = randomToken(32)
+      const digest = box.digest(cookie)
+      const at = now()
+      const expiresAt = iso(at + ttlMs)
+      await queue.mutate((draft) => {
+        for (const [id, s] of Object.entries(draft.sessions)) {
+          if (Date.parse(s.expiresAt) <= at) delete draft.sessions[id]
+        }
+        draft.sessions[digest] = { userId, createdAt: iso(at), expiresAt }
+      })
+      return { cookie, expiresAt }
+    },
+
+    async getSession (cookie) {
+      const { sessions, users } = queue.doc
+      const session = sessions[box.digest(cookie)]
+      if (!session || Date.parse(session.expiresAt) <= now()) return undefined
+      const user = users[session.userId]
+      return user ? { ...session, user } : undefined
+    },
+
+    async deleteSession (cookie) {
+      const digest = box.digest(cookie)
+      if (!queue.doc.sessions[digest]) return false
+      const deleted = await queue.mutate((draft) => {
+        const had = digest in draft.sessions
+        delete draft.sessions[digest]
+        return had
+      })
+      if (deleted) changes.emit({ type: 'session-deleted' })
+      return deleted
+    },
+
+    async createKey (userId, input) {
+      const { key, record } = mintKey(box, userId, input, iso())
+      await queue.mutate((draft) => {
+        let count = 0
+        for (const k of Object.values(draft.keys)) if (k.userId === userId) count++
+        if (count >= input.maxKeys) throw new errors.KeyLimitReached(input.maxKeys)
+        draft.keys[record.id] = record
+      })
+      changes.emit({ type: 'key-created', keyId: record.id, userId })
+      return { ...keyView(record, undefined), key }
+    },
+
+    async listKeys (userId) {
+      return Object.values(queue.doc.keys)
+        .filter((k) => k.userId === userId)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+        .map((k) => keyView(k, usage.get(k.id)))
+    },
+
+    async revealKey (userId, id) {
+      const k = queue.doc.keys[id]
+      if (!k || k.userId !== userId) return { error: 'not_found' }
+      if (k.secret === undefined) return { error: 'no_secret' }
+      return { key: box.decrypt(k.secret) }
+    },
+
+    async deleteKey (userId, id) {
+      const k = queue.doc.keys[id]
+      if (!k || k.userId !== userId) return false
+      const deleted = await queue.mutate((draft) => {
+        const cur = draft.keys[id]
+        if (!cur || cur.userId !== userId) return false
+        delete draft.keys[id]
+        return true
+      })
+      if (deleted) {
+        usage.drop(id)
+        changes.emit({ type: 'key-deleted', keyId: id, userId })
+      }
+      return deleted
+    },
+
+    findKey (plainKey) {
+      if (!plainKey.startsWith(KEY_PREFIX)) return undefined
+      const id = keyIndex.get(box.digest(plainKey))
+      return id === undefined ? undefined : queue.doc.keys[id]
+    },
+
+    recordUsage (keyId, outcome) {
+      // A request that ends after its key was revoked has nothing left to count against.
+      if (queue.doc.keys[keyId] === undefined) return
+      usage.record(keyId, outcome)
+    },
+
+    flushUsage,
+
+    onChange: changes.on,
+
+    close () {
+      closing ??= (async () => {
+        if (usageTimer) clearInterval(usageTimer)
+        await flushUsage().catch((err) => onError(err, 'usage-flush'))
+        await queue.drain(true)
+        // ERELEASED: the lock was lost while held, which onCompromised has reported already.
+        await unlock().catch((err) => { if (err?.code !== 'ERELEASED') onError(err, 'lock') })
+      })()
+      return closing
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// The relay's bounds on AI calls: streams ended at MAX_STREAM_SECONDS, a revoked key's open streams closed at once,
+// and no more sockets to Puter than PUTER_MAX_CONNECTIONS however many streams are open.
+import t from 'tap'
+import { setup, signIn, createKey } from '../helper.ts'
+
+const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }
+
+/** SSE data payloads of a body. */
+function events (body: string): unknown[] {
+  return body.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6)).map((d) => d === '[DONE]' ? d : JSON.parse(d))
+}
+
+async function withKey (t: Parameters<typeof setup>[0], config: Record<string, unknown> = {}) {
+  const s = await setup(t, { config })
+  const cookie = await signIn(s.app)
+  const k = await createKey(s.app, cookie, 'relay')
+  return { ...s, cookie, key: k.key, keyId: k.id }
+}
+
+const endless = { kind: 'stream' as const, lines: [{ type: 'text', text: 'one' }, { type: 'text', text: 'never' }], delayMs: 60_000 }
+
+t.test('a stream open longer than MAX_STREAM_SECONDS is ended with an error event, and Puter is let go', async (t) => {
+  const s = await withKey(t, { MAX_STREAM_SECONDS: 1 })
+  s.fake.enqueue(endless)
+  const started = Date.now()
+  const res = await s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${s.key}` }, payload: CHAT })
+  t.ok(Date.now() - started < 5000, 'ended by the cap, not by the fake')
+  t.equal(res.statusCode, 200)
+  const evs = events(res.body)
+  t.match(evs.at(-2), { error: { code: 'stream_timeout', message: /longer than the server's limit of 1 s/ } })
+  t.equal(evs.at(-1), '[DONE]')
+  t.match(JSON.stringify(evs), /"content":"one"/, 'what came before is kept')
+  await s.fake.waitForAbort()
+})
+
+t.test("revoking a key closes its open streams at once, and only that key's", async (t) => {
+  const s = await withKey(t)
+  const other = await createKey(s.app, s.cookie, 'other')
+  s.fake.enqueue(endless)
+  s.fake.enqueue(endless)
+  const doomed = s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${s.key}` }, payload: CHAT })
+  let survivorDone = false
+  const survivor = s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${other.key}` }, payload: CHAT })
+    .finally(() => { survivorDone = true })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(s.app.relay.openStreams, 2)
+  const del = await s.app.inject({ method: 'DELETE', url: `/v1/keys/${s.keyId}`, headers: { cookie: s.cookie } })
+  t.equal(del.statusCode, 200)
+  const res = await doomed
+  t.match(events(res.body).at(-2), { error: { code: 'key_revoked', message: /revoked/ } })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.notOk(survivorDone, 'the other key streams on')
+  t.equal(s.app.relay.openStreams, 1)
+  await s.app.inject({ method: 'DELETE', url: `/v1/keys/${other.id}`, headers: { cookie: s.cookie } })
+  await survivor
+})
+
+t.test('no more sockets to Puter than PUTER_MAX_CONNECTIONS; the others wait their turn', async (t) => {
+  const s = await withKey(t, { PUTER_MAX_CONNECTIONS: 2 })
+  const paced = { kind: 'stream' as const, lines: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }], delayMs: 150 }
+  for (let i = 0; i < 5; i++) s.fake.enqueue(paced)
+  const all = await Promise.all(Array.from({ length: 5 }, () =>
+    s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${s.key}` }, payload: CHAT })))
+  t.same(all.map((r) => r.statusCode), [200, 200, 200, 200, 200], 'every stream is answered')
+  t.equal(s.fake.peakActive, 2, 'at most two calls were open at Puter at once')
+})
