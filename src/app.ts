@@ -26,7 +26,7 @@ declare module 'fastify' {
   }
 }
 
-export interface BuildAppOptions {
+interface BuildAppOptions {
   /** Configuration values; they override the environment when `useEnv` is set. */
   config?: Record<string, unknown>
   /** Read process.env and .env (tests don't). */
@@ -59,7 +59,7 @@ export function loggerOptions (level: string) {
 }
 
 /** Body limit of every route but the AI ones (sign-in, keys, unknown paths). */
-export const DEFAULT_BODY_LIMIT = 64 * 1024
+const DEFAULT_BODY_LIMIT = 64 * 1024
 
 // Paths of the OpenAI API that clients hit when their base URL lacks /v1.
 const OPENAI_PATHS = /^\/(chat\/completions|completions|models|embeddings|responses|images|audio|moderations)(\/|$|\?)/

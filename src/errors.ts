@@ -3,7 +3,7 @@
 import createError from '@fastify/error'
 
 /** Facts an error may carry besides code, status and message. */
-export interface ErrorDetails {
+interface ErrorDetails {
   /** The request field at fault. */
   param?: string | null
   /** OpenAI's error type, when it is not the one its status implies. */
@@ -79,12 +79,12 @@ const TYPE_BY_CODE: Record<string, string> = {
   invalid_api_key: 'invalid_request_error'
 }
 
-export function errorType (status: number, code?: string | null): string {
+function errorType (status: number, code?: string | null): string {
   return (code ? TYPE_BY_CODE[code] : undefined) ?? TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')
 }
 
 /** Any failure, in client-neutral terms: what each client API's error body is made from. */
-export interface Fault {
+interface Fault {
   status: number
   code: string | null
   message: string
@@ -96,7 +96,7 @@ export interface Fault {
   internal: boolean
 }
 
-export interface OpenAIErrorBody {
+interface OpenAIErrorBody {
   error: { message: string, type: string, param: string | null, code: string | null }
 }
 

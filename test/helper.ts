@@ -82,3 +82,11 @@ export async function createKey (app: App, cookie: string, name?: string): Promi
   if (res.statusCode !== 201) throw new Error(`key creation failed: ${res.statusCode} ${res.body}`)
   return res.json()
 }
+
+/** An app with alice signed in and one key: the usual start of a gateway test. */
+export async function setupWithKey (t: Tap, opts: Parameters<typeof setup>[1] = {}): Promise<Setup & { cookie: string, key: string, keyId: string }> {
+  const s = await setup(t, opts)
+  const cookie = await signIn(s.app)
+  const k = await createKey(s.app, cookie, 'test')
+  return Object.assign(s, { cookie, key: k.key, keyId: k.id })
+}

@@ -21,7 +21,7 @@ export function createInflightCounter () {
   }
 }
 
-export interface FailureLimiterOptions {
+interface FailureLimiterOptions {
   /** Failures allowed per window and address. */
   max: number
   windowMs: number

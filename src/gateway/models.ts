@@ -4,7 +4,7 @@ import type { Model } from '../schemas/models.ts'
 
 type Details = Record<string, unknown>
 
-export interface ModelCatalogOptions {
+interface ModelCatalogOptions {
   fetchDetails: () => Promise<Details[]>
   ttlMs: number
   onRefreshError?: (err: unknown) => void
@@ -24,7 +24,7 @@ function usdPerToken (costs: Record<string, unknown>, key: unknown): string | un
 }
 
 /** One Puter model description as an OpenAI model object, with context length, pricing and aliases riding along. */
-export function toOpenAIModel (d: Details): Model | undefined {
+function toOpenAIModel (d: Details): Model | undefined {
   const id = str(d.id) ?? str(d.puterId)
   if (!id) return undefined
   const released = str(d.release_date) ? Date.parse(String(d.release_date)) : NaN
@@ -104,5 +104,3 @@ export function createModelCatalog (opts: ModelCatalogOptions) {
     }
   }
 }
-
-export type ModelCatalog = ReturnType<typeof createModelCatalog>

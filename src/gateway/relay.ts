@@ -11,21 +11,21 @@ import { isPuterFailure, networkFailure, puterFailure } from '../puter/failures.
 import { errors } from '../errors.ts'
 
 /** A client API's stream encoding over the neutral events. Each method returns the bytes to write now ('' for none). */
-export interface StreamEncoder {
+interface StreamEncoder {
   start (): string
   push (event: PuterEvent): string
   finish (): string
   readonly finished: boolean
 }
 
-export interface DriverCall {
+interface DriverCall {
   interface: string
   driver?: string
   method: string
   args: Record<string, unknown>
 }
 
-export interface RelaySpec<T> {
+interface RelaySpec<T> {
   call: DriverCall
   stream: boolean
   /** The client API's body for a whole (non-streamed) answer. */
@@ -47,7 +47,7 @@ export interface RelayOutcome {
   ttfbMs: number | null
 }
 
-export interface RelayOptions {
+interface RelayOptions {
   puter: PuterClient
   keepAliveMs: number
   /** Streams open longer than this are ended with an error event. */

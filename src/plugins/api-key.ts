@@ -7,7 +7,7 @@ import { errors, withDetails } from '../errors.ts'
 import { createFailureLimiter, createInflightCounter } from '../gateway/limits.ts'
 import type { RelayOutcome } from '../gateway/relay.ts'
 
-export interface ApiCaller {
+interface ApiCaller {
   /** The store key id, or null for a fallback-mode key. */
   keyId: string | null
   /** The key owner's Puter uuid, or null for a fallback-mode key. */
@@ -29,10 +29,10 @@ declare module 'fastify' {
 }
 
 /** Fallback-mode keys shorter than this are refused at start: a static key is a password to the whole server. */
-export const MIN_FALLBACK_KEY_LENGTH = 32
+const MIN_FALLBACK_KEY_LENGTH = 32
 
 /** The presented key: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
-export function presentedKey (request: FastifyRequest): string | undefined {
+function presentedKey (request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization
   if (auth) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
@@ -45,7 +45,7 @@ export function presentedKey (request: FastifyRequest): string | undefined {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url')
 
 /** Fallback-mode static keys as digests; refuses a configuration that would be easy to guess or cannot work. */
-export function fallbackKeyDigests (keys: string | undefined, token: string | undefined): Set<string> {
+function fallbackKeyDigests (keys: string | undefined, token: string | undefined): Set<string> {
   const list = (keys ?? '').split(',').map((k) => k.trim()).filter(Boolean)
   if (list.length > 0 && !token) throw new Error('Invalid configuration: APP_API_KEYS is set but PUTER_AUTH_TOKEN is not; fallback mode needs both')
   const short = list.findIndex((k) => k.length < MIN_FALLBACK_KEY_LENGTH)

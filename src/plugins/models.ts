@@ -6,7 +6,7 @@ import { networkFailure } from '../puter/failures.ts'
 import { errors } from '../errors.ts'
 import type { Model } from '../schemas/models.ts'
 
-export interface Models {
+interface Models {
   /** Every model; throws a named upstream error when Puter's list was never fetched and cannot be now. */
   list: () => Promise<Model[]>
   /** A model by id or alias (case-insensitive), or undefined. */

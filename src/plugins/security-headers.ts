@@ -4,15 +4,15 @@ import helmet from '@fastify/helmet'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 
 /** Where puter.js talks to: its API (HTTP and socket) and the GUI origin that hosts the sign-in popup. */
-export const PUTER_API = 'https://api.puter.com'
-export const PUTER_GUI = 'https://puter.com'
+const PUTER_API = 'https://api.puter.com'
+const PUTER_GUI = 'https://puter.com'
 
 /**
  * The policy of every answer, the dashboard's included. Swagger UI at /docs sends its own
  * (@fastify/swagger-ui with `staticCSP: true` overwrites this header on its routes in an onSend hook,
  * which runs after helmet's onRequest); it too allows scripts from 'self' only.
  */
-export const CSP_DIRECTIVES = {
+const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   baseUri: ["'self'"],
   scriptSrc: ["'self'"],

@@ -3,14 +3,14 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.ts'
 
-export const SESSION_COOKIE = 'pks_session'
+const SESSION_COOKIE = 'pks_session'
 /**
  * A readable companion of the session cookie holding no secret ("1"), with the same lifetime: it tells the
  * dashboard whether asking /auth/me is worth it, so a signed-out first visit logs no failed request.
  */
-export const SIGNED_IN_HINT_COOKIE = 'pks_signed_in'
+const SIGNED_IN_HINT_COOKIE = 'pks_signed_in'
 
-export interface SessionUser {
+interface SessionUser {
   uuid: string
   username: string
 }

@@ -15,7 +15,7 @@ declare module 'fastify' {
 }
 
 /** APP_SECRET, or a random one generated once into a 0600 file beside the data file. */
-export async function resolveAppSecret (configured: string | undefined, dataFile: string, log: FastifyBaseLogger): Promise<string> {
+async function resolveAppSecret (configured: string | undefined, dataFile: string, log: FastifyBaseLogger): Promise<string> {
   if (configured) return configured
   const file = join(dirname(resolve(dataFile)), 'app-secret.key')
   try {

@@ -1,7 +1,7 @@
 // Puter's HTTP API over one keep-alive undici pool: /whoami, the model catalogue and /drivers/call.
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
 
-export interface PuterClientOptions {
+interface PuterClientOptions {
   origin: string
   connectTimeoutMs: number
   /** Timeout for response headers and between body bytes. */
@@ -10,7 +10,7 @@ export interface PuterClientOptions {
   maxConnections?: number
 }
 
-export interface PuterUser {
+interface PuterUser {
   uuid: string
   username: string
   /** true for the person's own tokens (session, full-access API token); absent on app-under-user tokens. */
@@ -22,24 +22,32 @@ export interface PuterUser {
 
 /** Puter answered with an error status or a legacy `{success:false}` envelope. */
 export class PuterHttpError extends Error {
-  constructor (readonly statusCode: number, readonly body: unknown, readonly headers: Record<string, string | string[] | undefined> = {}) {
+  readonly statusCode: number
+  readonly body: unknown
+  readonly headers: Record<string, string | string[] | undefined>
+  constructor (statusCode: number, body: unknown, headers: Record<string, string | string[] | undefined> = {}) {
     super(`Puter answered ${statusCode}`)
     this.name = 'PuterHttpError'
+    this.statusCode = statusCode
+    this.body = body
+    this.headers = headers
   }
 }
 
 /** Puter could not be reached, or the connection failed. */
 export class PuterNetworkError extends Error {
-  constructor (readonly timedOut: boolean, options?: { cause?: unknown }) {
+  readonly timedOut: boolean
+  constructor (timedOut: boolean, options?: { cause?: unknown }) {
     super(timedOut ? 'Puter did not answer in time' : 'Puter could not be reached', options)
     this.name = 'PuterNetworkError'
+    this.timedOut = timedOut
   }
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 /** Turns undici/network failures into PuterNetworkError; abort errors pass through untouched. */
-export function wrapNetworkError (err: any): Error {
+function wrapNetworkError (err: any): Error {
   if (err?.name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) return err
   if (err instanceof PuterHttpError || err instanceof PuterNetworkError) return err
   return new PuterNetworkError(TIMEOUT_CODES.has(err?.code), { cause: err })

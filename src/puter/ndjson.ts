@@ -49,5 +49,3 @@ export function createNdjsonSplitter () {
     }
   }
 }
-
-export type NdjsonSplitter = ReturnType<typeof createNdjsonSplitter>

@@ -5,7 +5,7 @@ export const SignInBodySchema = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 8192, description: 'A Puter auth token (from puter.auth.signIn() or a Puter API token)' })
 }, { description: 'Puter token to exchange for a dashboard session' })
 
-export const UserSchema = Type.Object({
+const UserSchema = Type.Object({
   uuid: Type.String({ description: "The Puter account's uuid" }),
   username: Type.String({ description: 'The Puter username' })
 }, { description: 'The signed-in Puter user' })

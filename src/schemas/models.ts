@@ -26,4 +26,3 @@ export const ModelListSchema = Type.Object({
 }, { ...OPEN, description: 'The models this server serves' })
 
 export type Model = Static<typeof ModelSchema>
-export type ModelList = Static<typeof ModelListSchema>

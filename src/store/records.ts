@@ -43,7 +43,7 @@ export const KeyRecordSchema = Type.Object({
 export const KEY_PREFIX = 'sk-'
 
 /** First and last characters of a key, to recognise it by. */
-export function keyPreview (key: string): string {
+function keyPreview (key: string): string {
   return `${key.slice(0, KEY_PREFIX.length + 4)}…${key.slice(-4)}`
 }
 

@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox'
 import type { KeyRecordSchema, SessionRecordSchema, UsageTotalsSchema, UserRecordSchema } from './records.ts'
 
 export type UserRecord = Static<typeof UserRecordSchema>
-export type SessionRecord = Static<typeof SessionRecordSchema>
+type SessionRecord = Static<typeof SessionRecordSchema>
 export type KeyRecord = Static<typeof KeyRecordSchema>
 export type UsageTotals = Static<typeof UsageTotalsSchema>
 

@@ -2,7 +2,7 @@
 import type { KeyRecord, KeyView, UsageOutcome, UsageTotals } from './types.ts'
 
 /** What a key was used for since the last flush. */
-export interface PendingUsage {
+interface PendingUsage {
   lastUsedMs: number
   requests: number
   errors: number

@@ -10,8 +10,8 @@ import { setup, type Setup } from '../helper.ts'
 
 export type Tap = Parameters<typeof setup>[0]
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const CHROMIUM_ARGS = [
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -63,7 +63,7 @@ export async function liveServer (t: Tap, config: Record<string, unknown> = {}):
  * (a fake-Puter token) or rejects with `{error: window.__signInError}`, and like puter.js it keeps the token
  * in localStorage until signOut().
  */
-export const PUTER_STANDIN = `
+const PUTER_STANDIN = `
 window.puter = {
   authToken: null,
   auth: {
@@ -84,7 +84,7 @@ window.puter = {
 }
 `
 
-export interface ConsoleRecord {
+interface ConsoleRecord {
   /** Uncaught exceptions and console errors that are not HTTP answers (CSP violations, script errors). */
   problems: string[]
   /** "Failed to load resource" errors: an HTTP error status the page received, with its URL. */

@@ -21,10 +21,10 @@ export interface ChatModelDetails {
 }
 
 /** How a model's non-streaming `result` is shaped (puter-api.md §2.3). */
-export type ResultFamily = 'openai' | 'anthropic' | 'normalized'
+type ResultFamily = 'openai' | 'anthropic' | 'normalized'
 
 // Hidden from /puterai/chat/models[/details] but resolvable (PuterAIController HIDDEN list).
-export const HIDDEN_MODEL_IDS: ReadonlySet<string> = new Set(['costly', 'fake', 'abuse', 'model-fallback-test-1'])
+const HIDDEN_MODEL_IDS: ReadonlySet<string> = new Set(['costly', 'fake', 'abuse', 'model-fallback-test-1'])
 
 // Models whose replies carry reasoning (DeepSeek's reasoning_content, renamed `reasoning` by Puter).
 export const REASONING_MODEL_IDS: ReadonlySet<string> = new Set(['deepseek-reasoner'])
@@ -33,7 +33,7 @@ export const REASONING_MODEL_IDS: ReadonlySet<string> = new Set(['deepseek-reaso
 const ANTHROPIC_SHAPE_PROVIDERS: ReadonlySet<string> = new Set(['claude', 'fake-chat'])
 
 // Model answering in Puter's own content-block shape without being asked to.
-export const NORMALIZED_DEMO_MODEL_ID = 'puter-normalized-demo'
+const NORMALIZED_DEMO_MODEL_ID = 'puter-normalized-demo'
 
 /** The model a provider falls back to when `args.model` is missing but `args.provider` is set. */
 export const PROVIDER_DEFAULT_MODELS: Readonly<Record<string, string>> = {
@@ -46,7 +46,7 @@ export const PROVIDER_DEFAULT_MODELS: Readonly<Record<string, string>> = {
 
 const OPENAI_KEYS = { costs_currency: 'usd-cents', input_cost_key: 'prompt_tokens', output_cost_key: 'completion_tokens' }
 
-export const CHAT_MODELS: readonly ChatModelDetails[] = [
+const CHAT_MODELS: readonly ChatModelDetails[] = [
   {
     puterId: 'openai:openai/gpt-4o-mini',
     id: 'gpt-4o-mini',

@@ -73,7 +73,7 @@ export interface FakePuter {
 }
 
 /** Users every fake knows from the start; any `fake-token-<name>` also works. */
-export const DEFAULT_USERS: Readonly<Record<string, FakeUser>> = {
+const DEFAULT_USERS: Readonly<Record<string, FakeUser>> = {
   'fake-token-alice': { uuid: '11111111-1111-4111-8111-111111111111', username: 'alice' },
   'fake-token-bob': { uuid: '22222222-2222-4222-8222-222222222222', username: 'bob' }
 }

@@ -1,7 +1,7 @@
 // The relay's bounds on AI calls: streams ended at MAX_STREAM_SECONDS, a revoked key's open streams closed at once,
 // and no more sockets to Puter than PUTER_MAX_CONNECTIONS however many streams are open.
 import t from 'tap'
-import { setup, signIn, createKey } from '../helper.ts'
+import { createKey, setupWithKey } from '../helper.ts'
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }
 
@@ -10,17 +10,10 @@ function events (body: string): unknown[] {
   return body.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6)).map((d) => d === '[DONE]' ? d : JSON.parse(d))
 }
 
-async function withKey (t: Parameters<typeof setup>[0], config: Record<string, unknown> = {}) {
-  const s = await setup(t, { config })
-  const cookie = await signIn(s.app)
-  const k = await createKey(s.app, cookie, 'relay')
-  return { ...s, cookie, key: k.key, keyId: k.id }
-}
-
 const endless = { kind: 'stream' as const, lines: [{ type: 'text', text: 'one' }, { type: 'text', text: 'never' }], delayMs: 60_000 }
 
 t.test('a stream open longer than MAX_STREAM_SECONDS is ended with an error event, and Puter is let go', async (t) => {
-  const s = await withKey(t, { MAX_STREAM_SECONDS: 1 })
+  const s = await setupWithKey(t, { config: { MAX_STREAM_SECONDS: 1 } })
   s.fake.enqueue(endless)
   const started = Date.now()
   const res = await s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${s.key}` }, payload: CHAT })
@@ -34,7 +27,7 @@ t.test('a stream open longer than MAX_STREAM_SECONDS is ended with an error even
 })
 
 t.test("revoking a key closes its open streams at once, and only that key's", async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const other = await createKey(s.app, s.cookie, 'other')
   s.fake.enqueue(endless)
   s.fake.enqueue(endless)
@@ -56,7 +49,7 @@ t.test("revoking a key closes its open streams at once, and only that key's", as
 })
 
 t.test('no more sockets to Puter than PUTER_MAX_CONNECTIONS; the others wait their turn', async (t) => {
-  const s = await withKey(t, { PUTER_MAX_CONNECTIONS: 2 })
+  const s = await setupWithKey(t, { config: { PUTER_MAX_CONNECTIONS: 2 } })
   const paced = { kind: 'stream' as const, lines: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }], delayMs: 150 }
   for (let i = 0; i < 5; i++) s.fake.enqueue(paced)
   const all = await Promise.all(Array.from({ length: 5 }, () =>

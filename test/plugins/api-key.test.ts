@@ -2,19 +2,12 @@
 // counted when a request ends (errors apart, with Puter's tokens), fallback keys too short to be safe refused.
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
-import { setup, signIn, createKey } from '../helper.ts'
+import { setup, setupWithKey } from '../helper.ts'
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }
 
-async function withKey (t: Parameters<typeof setup>[0], config: Record<string, unknown> = {}) {
-  const s = await setup(t, { config })
-  const cookie = await signIn(s.app)
-  const k = await createKey(s.app, cookie, 'guarded')
-  return { ...s, cookie, key: k.key, keyId: k.id }
-}
-
 t.test('failed authentications from one address get 429 after a burst; valid keys are never slowed', async (t) => {
-  const s = await withKey(t, { AUTH_FAILURE_LIMIT: 3 })
+  const s = await setupWithKey(t, { config: { AUTH_FAILURE_LIMIT: 3 } })
   const bad = { authorization: 'Bearer sk-' + 'x'.repeat(48) }
   const statuses = []
   for (let i = 0; i < 4; i++) statuses.push((await s.app.inject({ url: '/v1/models', headers: bad })).statusCode)
@@ -28,7 +21,7 @@ t.test('failed authentications from one address get 429 after a burst; valid key
 })
 
 t.test('a key has at most KEY_MAX_CONCURRENCY requests in flight; the slot frees when one ends', async (t) => {
-  const s = await withKey(t, { KEY_MAX_CONCURRENCY: 2 })
+  const s = await setupWithKey(t, { config: { KEY_MAX_CONCURRENCY: 2 } })
   const slow = { kind: 'stream' as const, lines: [{ type: 'text', text: 'slow' }, { type: 'usage', usage: { prompt_tokens: 1, completion_tokens: 1 } }], delayMs: 400 }
   s.fake.enqueue(slow)
   s.fake.enqueue(slow)
@@ -45,7 +38,7 @@ t.test('a key has at most KEY_MAX_CONCURRENCY requests in flight; the slot frees
 })
 
 t.test('usage is counted when a request ends: errors apart, with the tokens Puter reported', async (t) => {
-  const s = await withKey(t, { USAGE_FLUSH_SECONDS: 3600 })
+  const s = await setupWithKey(t, { config: { USAGE_FLUSH_SECONDS: 3600 } })
   s.fake.enqueue({ kind: 'result', result: { message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop', usage: { prompt_tokens: 11, completion_tokens: 7, cached_tokens: 0 } } })
   t.equal((await s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${s.key}` }, payload: CHAT })).statusCode, 200)
   s.fake.enqueue({ kind: 'error', status: 400, code: 'bad_request', message: 'Model not found: nope' })

@@ -2,7 +2,7 @@
 // chat.completion fields that answer encodes to: shared by test/puter/normalize.test.ts and the openai-chat encoder test.
 import type { PuterAnswer } from '../../src/puter/events.ts'
 
-export interface ResultCase {
+interface ResultCase {
   name: string
   /** Puter's `result`, as the driver call returns it. */
   result: unknown

@@ -4,9 +4,9 @@ import { errors } from '../../src/errors.ts'
 import type { Store, StoreChange, StoreOptions } from '../../src/store/types.ts'
 
 /** Opens a store on the backend's data; every call opens another instance on the same data (a restart). */
-export type OpenStore = (opts?: StoreOptions) => Promise<Store>
+type OpenStore = (opts?: StoreOptions) => Promise<Store>
 /** Makes a fresh, empty backend for one test and says how to open stores on it. */
-export type BackendFactory = (t: { teardown: (fn: () => unknown) => void }) => Promise<OpenStore>
+type BackendFactory = (t: { teardown: (fn: () => unknown) => void }) => Promise<OpenStore>
 
 const ALICE = { uuid: 'u-alice', username: 'alice', token: { value: 'puter-token-alice-SECRET', kind: 'user' as const } }
 const BOB = { uuid: 'u-bob', username: 'bob', token: { value: 'puter-token-bob-SECRET', kind: 'user' as const } }

@@ -3,7 +3,7 @@ import type { NeutralUsage, PuterAnswer, PuterEvent } from '../../puter/events.t
 import { finishReason } from '../../puter/normalize.ts'
 import type { ChatCompletion, FinishReason, OpenAIError, ResponseToolCall, Usage } from './schema.ts'
 
-export interface ChatMeta {
+interface ChatMeta {
   id: string
   created: number
   model: string

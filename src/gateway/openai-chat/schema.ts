@@ -14,18 +14,18 @@ function Nullable<T extends TSchema> (schema: T, options: { description: string 
 // ---------------------------------------------------------------------------------------------------------------
 // Request
 
-export const ImageUrlSchema = Type.Object({
+const ImageUrlSchema = Type.Object({
   url: Type.String({ description: 'An http(s) URL or a data: URL (data:image/png;base64,...)' }),
   detail: Type.Optional(Type.String({ description: 'auto, low or high (not forwarded)' }))
 }, { ...OPEN, description: 'An image reference' })
 
-export const ContentPartSchema = Type.Object({
+const ContentPartSchema = Type.Object({
   type: Type.String({ minLength: 1, description: 'text or image_url (other part types are accepted and dropped)' }),
   text: Type.Optional(Type.String({ description: 'The text of a text part' })),
   image_url: Type.Optional(Type.Union([ImageUrlSchema, Type.String()], { description: 'The image of an image_url part (an object; a bare URL string is tolerated)' }))
 }, { ...OPEN, description: 'One part of a message content array; `cache_control` and other extras are ignored' })
 
-export const ToolCallSchema = Type.Object({
+const ToolCallSchema = Type.Object({
   id: Type.String({ description: 'The id the tool result refers back to (tool_call_id)' }),
   type: Type.Optional(Type.String({ description: 'Always function' })),
   function: Type.Object({
@@ -55,19 +55,19 @@ export const ChatMessageSchema = Type.Object({
   }, OPEN), { description: 'Legacy single function call of an assistant turn (sent on as a tool call)' }))
 }, { ...OPEN, description: 'One message of the conversation' })
 
-export const FunctionDefinitionSchema = Type.Object({
+const FunctionDefinitionSchema = Type.Object({
   name: Type.String({ minLength: 1, description: 'Function name the model calls it by' }),
   description: Type.Optional(Type.String({ description: 'What the function does' })),
   parameters: Type.Optional(Type.Object({}, { ...OPEN, description: 'JSON Schema of the arguments' })),
   strict: Type.Optional(Nullable(Type.Boolean(), { description: 'Structured-outputs strictness (passed on; providers may ignore it)' }))
 }, { ...OPEN, description: 'A function the model may call' })
 
-export const ToolSchema = Type.Object({
+const ToolSchema = Type.Object({
   type: Type.String({ description: 'function (tools of other types are dropped)' }),
   function: Type.Optional(FunctionDefinitionSchema)
 }, { ...OPEN, description: 'A tool the model may call' })
 
-export const ToolChoiceSchema = Type.Union([
+const ToolChoiceSchema = Type.Union([
   Type.String({ description: 'none, auto or required' }),
   Type.Object({
     type: Type.String({ description: 'function' }),
@@ -183,11 +183,8 @@ export const ChatCompletionChunkSchema = Type.Object({
 /** The one error shape of every route (defined with the shared atoms). */
 export type OpenAIError = ErrorResponse
 export type ChatMessage = Static<typeof ChatMessageSchema>
-export type ContentPart = Static<typeof ContentPartSchema>
-export type Tool = Static<typeof ToolSchema>
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequestSchema>
 export type Usage = Static<typeof UsageSchema>
 export type ResponseToolCall = Static<typeof ResponseToolCallSchema>
 export type FinishReason = Static<typeof FinishReasonSchema>
 export type ChatCompletion = Static<typeof ChatCompletionSchema>
-export type ChatCompletionChunk = Static<typeof ChatCompletionChunkSchema>

@@ -5,7 +5,7 @@ import { errors } from '../../errors.ts'
 type Mutation<D> = { apply: (draft: D) => unknown, resolve: (v: any) => void, reject: (e: unknown) => void }
 type Result = { ok: true, value: unknown } | { ok: false, error: unknown }
 
-export interface CommitQueueOptions<D> {
+interface CommitQueueOptions<D> {
   initial: D
   /** Persists a whole document; a throw fails every change of the batch with errors.StoreWriteFailed. */
   write: (doc: D) => Promise<void>

@@ -14,7 +14,7 @@ export const StoreDocumentSchema = Type.Object({
 
 export type StoreDocument = Static<typeof StoreDocumentSchema>
 
-export function emptyDocument (): StoreDocument {
+function emptyDocument (): StoreDocument {
   return { version: 1, users: {}, sessions: {}, keys: {} }
 }
 

@@ -11,10 +11,10 @@ import { errors } from '../../errors.ts'
 
 // Short enough that waiting for a dead owner's lock (below) ends well within Fastify's 10 s plugin timeout; long
 // enough that only a process stalled for 5 s (its refresh runs every 2.5 s) could lose its lock to a rival.
-export const DEFAULT_LOCK_STALE_MS = 5000
+const DEFAULT_LOCK_STALE_MS = 5000
 const RETRY_EVERY_MS = 500
 
-export interface LockOptions {
+interface LockOptions {
   /** How long an untouched lock is held to be a dead process's (proper-lockfile's minimum is 2 s). */
   staleMs?: number
   /** Called once when the lock is held at the first try, before waiting for it to go stale. */

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import type { Page } from 'playwright-core'
-import { browserMissing, launchBrowser, liveServer, openPage, readClipboard, RESULTS_DIR } from './e2e/browser.ts'
+import { browserMissing, launchBrowser, liveServer, openPage, readClipboard, RESULTS_DIR } from './browser.ts'
 
 const run = promisify(execFile)
 const missing = browserMissing()

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { readFile, stat, rename, writeFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { setup, signIn, createKey, tempDir, BOB } from './helper.ts'
+import { setup, signIn, createKey, tempDir, BOB } from '../helper.ts'
 
 t.test('create, list, reveal and delete a key', async (t) => {
   const { app } = await setup(t)

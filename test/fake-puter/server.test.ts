@@ -1,8 +1,8 @@
 // Tests of the fake Puter server itself: every behaviour the gateway's tests and benchmark rely on.
 
 import t from 'tap'
-import { startFakePuter } from './fake-puter/server.ts'
-import type { FakePuter, FakePuterOptions } from './fake-puter/server.ts'
+import { startFakePuter } from './server.ts'
+import type { FakePuter, FakePuterOptions } from './server.ts'
 
 const ALICE = 'fake-token-alice'
 const BOB = 'fake-token-bob'

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setup, signIn, ALICE, fakePuter } from './helper.ts'
+import { setup, signIn, ALICE, fakePuter } from '../helper.ts'
 
 t.test('sign-in checks the token with Puter, creates the user and sets the session cookie', async (t) => {
   const { app, fake } = await setup(t)

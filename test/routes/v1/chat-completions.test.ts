@@ -3,16 +3,9 @@
 import t from 'tap'
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setup, signIn, createKey, fakePuter, ALICE, type Setup } from './helper.ts'
+import { ALICE, createKey, fakePuter, setup, setupWithKey, signIn, type Setup } from '../../helper.ts'
 
 const ALICE_UUID = '11111111-1111-4111-8111-111111111111'
-
-async function withKey (t: Parameters<typeof setup>[0], opts: Parameters<typeof setup>[1] = {}) {
-  const s = await setup(t, opts)
-  const cookie = await signIn(s.app)
-  const k = await createKey(s.app, cookie, 'test')
-  return { ...s, cookie, key: k.key, keyId: k.id }
-}
 
 function chat (s: Setup, key: string, payload: unknown, headers: Record<string, string> = {}) {
   return s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${key}`, ...headers }, payload: payload as object })
@@ -30,7 +23,7 @@ const user = (content: unknown) => ({ role: 'user', content })
 const WEATHER_TOOL = { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
 
 t.test('key authentication', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const body = { model: 'gpt-4o-mini', messages: [user('hi')] }
   const cases: Array<[string, Record<string, string>, number]> = [
     ['Bearer key', { authorization: `Bearer ${s.key}` }, 200],
@@ -56,7 +49,7 @@ t.test('key authentication', async (t) => {
 })
 
 t.test('the owner\'s Puter token is used, and a new sign-in refreshes every key of the user', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const second = await createKey(s.app, s.cookie, 'second')
   const body = { model: 'gpt-4o-mini', messages: [user('hi')] }
   await chat(s, s.key, body)
@@ -78,7 +71,7 @@ t.test('the owner\'s Puter token is used, and a new sign-in refreshes every key 
 })
 
 t.test('what the gateway sends Puter', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   await chat(s, s.key, {
     model: 'gpt-4o-mini',
     messages: [{ role: 'developer', content: 'Be terse.' }, user([{ type: 'text', text: 'hi', cache_control: { type: 'ephemeral' } }])],
@@ -98,7 +91,7 @@ t.test('what the gateway sends Puter', async (t) => {
 })
 
 t.test('every Puter result shape becomes a standard chat.completion', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const cases: Array<[string, unknown, RegExp | null, string, number]> = [
     ['OpenAI-wire (gpt-4o-mini)', { model: 'gpt-4o-mini', messages: [user('one')] }, /^Echo: one$/, 'stop', 0],
     ['Claude raw message', { model: 'claude-sonnet-4-5', messages: [user('two')] }, /^Echo: two$/, 'stop', 0],
@@ -137,7 +130,7 @@ t.test('every Puter result shape becomes a standard chat.completion', async (t) 
 })
 
 t.test('a given Puter result is passed through the translator (enqueued shapes)', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const results: Array<[string, unknown, string | null, number]> = [
     ['newer normalized OpenAI shape', { message: { role: 'assistant', content: 'hello', tool_calls: [] }, finish_reason: 'stop', normalized: true, usage: { prompt_tokens: 3, completion_tokens: 1 } }, 'hello', 4],
     ['Responses-API shape', { finish_reason: 'stop', index: 0, message: { content: 'from responses', reasoning: null, refusal: null, role: 'assistant' }, role: 'assistant', usage: { input_tokens: 2, output_tokens: 2 } }, 'from responses', 4],
@@ -153,7 +146,7 @@ t.test('a given Puter result is passed through the translator (enqueued shapes)'
 })
 
 t.test('streaming: role first, content, reasoning, tool calls, finish_reason, usage, [DONE]', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const res = await chat(s, s.key, { model: 'deepseek-reasoner', stream: true, stream_options: { include_usage: true }, messages: [user('hello stream')] })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/event-stream/)
@@ -187,7 +180,7 @@ t.test('streaming: role first, content, reasoning, tool calls, finish_reason, us
 })
 
 t.test('streaming: each NDJSON line is translated as it arrives (enqueued lines, several tool calls, multi-byte text)', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   s.fake.enqueue({
     kind: 'stream',
     lines: [
@@ -210,7 +203,7 @@ t.test('streaming: each NDJSON line is translated as it arrives (enqueued lines,
 })
 
 t.test('streaming: a Puter error line mid-stream becomes an error event, then [DONE]', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   s.fake.enqueue({ kind: 'stream-error', afterTextLines: 2, message: 'provider exploded' })
   const res = await chat(s, s.key, { model: 'gpt-4o-mini', stream: true, messages: [user('x')] })
   t.equal(res.statusCode, 200)
@@ -222,7 +215,7 @@ t.test('streaming: a Puter error line mid-stream becomes an error event, then [D
 })
 
 t.test('streaming: a request Puter answers with a plain result is replayed as a stream', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   s.fake.enqueue({ kind: 'result', result: { message: { role: 'assistant', content: 'not streamed' }, finish_reason: 'stop', usage: { prompt_tokens: 1, completion_tokens: 2 } } })
   const { chunks, done } = sse((await chat(s, s.key, { model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [user('x')] })).body)
   t.ok(done)
@@ -231,7 +224,7 @@ t.test('streaming: a request Puter answers with a plain result is replayed as a 
 })
 
 t.test('Puter errors map to OpenAI errors with the right status', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const cases: Array<[string, Parameters<typeof s.fake.enqueue>[0], number, string, string | null, Record<string, string>?]> = [
     ['out of funds', { kind: 'error', status: 402, code: 'insufficient_funds', message: 'No usage left for request.' }, 402, 'insufficient_quota', 'insufficient_quota', { 'x-should-retry': 'false' }],
     ['legacy out of funds at HTTP 200', { kind: 'legacy-error', code: 'insufficient_funds', message: 'Available funding is insufficient for this request.', status: 402 }, 402, 'insufficient_quota', 'insufficient_quota', { 'x-should-retry': 'false' }],
@@ -264,13 +257,13 @@ t.test('Puter errors map to OpenAI errors with the right status', async (t) => {
 
 t.test('Puter unreachable: 502; timing out: 504; client-side problems: 400 and 413', async (t) => {
   const down = await fakePuter(t)
-  const s = await withKey(t, { fake: down })
+  const s = await setupWithKey(t, { fake: down })
   s.fake.enqueue({ kind: 'destroy' })
   const destroyed = await chat(s, s.key, { model: 'gpt-4o-mini', messages: [user('x')] })
   t.equal(destroyed.statusCode, 502, 'connection dropped: 502')
   t.equal(destroyed.json().error.code, 'upstream_unreachable')
 
-  const slow = await withKey(t, { config: { PUTER_TIMEOUT_MS: 300 } })
+  const slow = await setupWithKey(t, { config: { PUTER_TIMEOUT_MS: 300 } })
   slow.fake.enqueue({ kind: 'hang' })
   const timedOut = await chat(slow, slow.key, { model: 'gpt-4o-mini', messages: [user('x')] })
   t.equal(timedOut.statusCode, 504, 'no answer in time: 504')
@@ -282,7 +275,7 @@ t.test('Puter unreachable: 502; timing out: 504; client-side problems: 400 and 4
   t.equal(gone.statusCode, 502, 'Puter down: 502')
   t.ok(url)
 
-  const s2 = await withKey(t, { config: { BODY_LIMIT_MB: 0.01 } })
+  const s2 = await setupWithKey(t, { config: { BODY_LIMIT_MB: 0.01 } })
   const big = await chat(s2, s2.key, { model: 'gpt-4o-mini', messages: [user('x'.repeat(20_000))] })
   t.equal(big.statusCode, 413, 'body over the limit: 413')
   t.match(big.json().error, { type: 'invalid_request_error', code: 'request_too_large' })
@@ -308,7 +301,7 @@ t.test('Puter unreachable: 502; timing out: 504; client-side problems: 400 and 4
 })
 
 t.test('Roo Code\'s exact request works, streaming and not', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const roo = (stream: boolean) => ({
     model: 'gpt-4o-mini',
     temperature: 0,
@@ -372,7 +365,7 @@ t.test('fallback mode refuses static keys under 32 characters at start, naming w
 })
 
 t.test('CORS: OpenAI routes allow any origin; auth and key routes stay same-origin', async (t) => {
-  const s = await withKey(t)
+  const s = await setupWithKey(t)
   const preflight = await s.app.inject({
     method: 'OPTIONS',
     url: '/v1/chat/completions',
@@ -396,47 +389,8 @@ t.test('CORS: OpenAI routes allow any origin; auth and key routes stay same-orig
   t.notOk(keys.headers['access-control-allow-origin'], '/v1/keys answers carry no CORS header')
 })
 
-t.test('models: OpenAI list, retrieve by id/alias with slashes, cached, served stale while Puter is down', async (t) => {
-  const s = await withKey(t, { config: { MODELS_CACHE_TTL_SECONDS: 3600 } })
-  const auth = { authorization: `Bearer ${s.key}` }
-  const list = await s.app.inject({ url: '/v1/models', headers: auth })
-  t.equal(list.statusCode, 200)
-  const body = list.json()
-  t.equal(body.object, 'list')
-  t.ok(body.data.length >= 5)
-  for (const m of body.data) t.match(m, { id: String, object: 'model', created: Number, owned_by: String })
-  const ids = body.data.map((m: any) => m.id)
-  t.ok(ids.includes('gpt-4o-mini'))
-  t.notOk(ids.includes('fake'), 'hidden models stay hidden')
-  t.equal(new Set(ids).size, ids.length, 'no duplicates')
-  t.match(body.data.find((m: any) => m.id === 'gpt-4o-mini'), { owned_by: 'openai-completion', context_length: 128000, pricing: { prompt: '1.5e-7', completion: '6e-7' } })
-
-  for (const id of ['openrouter:meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct', 'openai:openai/gpt-4o-mini', 'claude-sonnet-4-5', 'GPT-4O-MINI']) {
-    const res = await s.app.inject({ url: `/v1/models/${id}`, headers: auth })
-    t.equal(res.statusCode, 200, `${id}: found`)
-    t.equal(res.json().object, 'model')
-  }
-  const missing = await s.app.inject({ url: '/v1/models/openai/gpt-9', headers: auth })
-  t.equal(missing.statusCode, 404)
-  t.match(missing.json().error, { code: 'model_not_found', type: 'invalid_request_error' })
-  t.equal(s.fake.modelsRequests, 1, 'one upstream fetch for all of the above')
-
-  const stale = await withKey(t, { config: { MODELS_CACHE_TTL_SECONDS: 0 } })
-  const a = { authorization: `Bearer ${stale.key}` }
-  t.equal((await stale.app.inject({ url: '/v1/models', headers: a })).statusCode, 200)
-  stale.fake.setModelsDown(true)
-  const whileDown = await stale.app.inject({ url: '/v1/models', headers: a })
-  t.equal(whileDown.statusCode, 200, 'stale list served while Puter is down')
-  t.ok(whileDown.json().data.length >= 5)
-
-  const never = await withKey(t)
-  never.fake.setModelsDown(true)
-  const res = await never.app.inject({ url: '/v1/models', headers: { authorization: `Bearer ${never.key}` } })
-  t.equal(res.statusCode, 502, 'no list ever fetched and Puter down: 502')
-})
-
 t.test('key usage is counted in memory and never written per request', async (t) => {
-  const s = await withKey(t, { config: { USAGE_FLUSH_SECONDS: 3600 } })
+  const s = await setupWithKey(t, { config: { USAGE_FLUSH_SECONDS: 3600 } })
   const writes = s.app.store.stats.writes
   for (let i = 0; i < 20; i++) await chat(s, s.key, { model: 'gpt-4o-mini', messages: [user('x')] })
   t.equal(s.app.store.stats.writes, writes, 'no file write for 20 proxied requests')
@@ -449,7 +403,7 @@ t.test('key usage is counted in memory and never written per request', async (t)
 })
 
 t.test('keep-alive comments during long silences', async (t) => {
-  const s = await withKey(t, { config: { STREAM_KEEPALIVE_SECONDS: 0.2 } })
+  const s = await setupWithKey(t, { config: { STREAM_KEEPALIVE_SECONDS: 0.2 } })
   s.fake.enqueue({ kind: 'stream', delayMs: 700, lines: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'usage', usage: {} }] })
   const res = await chat(s, s.key, { model: 'gpt-4o-mini', stream: true, messages: [user('x')] })
   const { comments, chunks, done } = sse(res.body)
@@ -461,7 +415,7 @@ t.test('keep-alive comments during long silences', async (t) => {
 
 t.test('a client that goes away aborts the upstream request at once', async (t) => {
   const fake = await fakePuter(t, { streamDelayMs: 100, streamTextLines: 100 })
-  const s = await withKey(t, { fake })
+  const s = await setupWithKey(t, { fake })
   await s.app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = s.app.server.address() as AddressInfo
   for (const stream of [true, false]) {
@@ -485,7 +439,7 @@ t.test('a client that goes away aborts the upstream request at once', async (t) 
 
 t.test('closing the app lets an in-flight stream finish and flushes key usage', async (t) => {
   const fake = await fakePuter(t, { streamDelayMs: 40, streamTextLines: 10 })
-  const s = await withKey(t, { fake, config: { USAGE_FLUSH_SECONDS: 3600 } })
+  const s = await setupWithKey(t, { fake, config: { USAGE_FLUSH_SECONDS: 3600 } })
   await s.app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = s.app.server.address() as AddressInfo
   const body = new Promise<string>((resolve, reject) => {

@@ -2,8 +2,8 @@
 // (CSP without inline script on / and /docs) that leave the JSON API untouched.
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
-import { setup } from './helper.ts'
-import { PUBLIC_DIR, PUTER_JS_PATH } from '../src/plugins/dashboard.ts'
+import { setup } from '../helper.ts'
+import { PUBLIC_DIR, PUTER_JS_PATH } from '../../src/plugins/dashboard.ts'
 
 /** Directives of a Content-Security-Policy header, by name. */
 function csp (header: unknown): Record<string, string[]> {

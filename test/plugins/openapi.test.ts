@@ -1,6 +1,6 @@
 // The OpenAPI document lists every route with its schemas; Swagger UI is served locally; /health works.
 import t from 'tap'
-import { setup } from './helper.ts'
+import { setup } from '../helper.ts'
 
 /** [method, path] pairs from Fastify's route tree (printRoutes with commonPrefix off), rebuilt from its indentation. */
 function listRoutes (tree: string): Array<[string, string]> {

@@ -11,8 +11,8 @@ import OpenAI, {
   RateLimitError
 } from 'openai'
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
-import { setup, signIn, createKey, fakePuter, ALICE, type Setup } from './helper.ts'
-import type { FakePuter } from './fake-puter/server.ts'
+import { setup, signIn, createKey, fakePuter, ALICE, type Setup } from '../../helper.ts'
+import type { FakePuter } from '../../fake-puter/server.ts'
 
 type Tap = { teardown: (fn: () => unknown) => void }
 

@@ -3,7 +3,7 @@ import t from 'tap'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFile } from 'node:fs/promises'
-import { setup, signIn, createKey, ALICE } from './helper.ts'
+import { setup, signIn, createKey, ALICE } from '../helper.ts'
 
 // app.inject's requests come from http://localhost:80 unless told otherwise.
 const INJECT_ORIGIN = 'http://localhost:80'
@@ -72,7 +72,7 @@ t.test('a token issued to another Puter app is refused: no session, stored token
 })
 
 t.test('a token that is neither a user token nor an app token is refused', async (t) => {
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ uuid: 'u-odd', username: 'odd' }))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
