@@ -1,6 +1,7 @@
 // Configuration: one TypeBox schema, validated by @fastify/env (env-schema) from process.env, .env or test data.
-import envSchema from 'env-schema'
-import { Type, type Static } from '@sinclair/typebox'
+import { isIP } from 'node:net'
+import envSchema, { type EnvSchemaOpt } from 'env-schema'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'TCP port to listen on' }),
@@ -31,17 +32,110 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>
 
+/** What TRUST_PROXY may be, as a start-up message says it. */
+const TRUST_PROXY_FORMS = 'false, true, a hop count, or comma-separated proxy addresses/CIDRs (e.g. 1, or 10.0.0.1,192.168.0.0/16)'
+const TRUST_PROXY_FORMAT = 'trust-proxy'
+// Their values are secrets: a problem with one names it but never prints the value.
+const SECRET_VARIABLES = new Set(['APP_SECRET', 'PUTER_AUTH_TOKEN', 'APP_API_KEYS'])
+
+// ajv options over env-schema's defaults: `verbose` puts the refused value in each error, for the message.
+// env-schema documents this object form of customOptions, but its types know only the function form.
+const AJV_OPTIONS = { customOptions: { verbose: true, formats: { [TRUST_PROXY_FORMAT]: isTrustProxy } } } as unknown as EnvSchemaOpt['ajv']
+
+/** The part of an ajv error used here (the value is there because of `verbose`). */
+interface SchemaError { instancePath: string, message?: string, data?: unknown }
+
 /**
  * Validates configuration with env-schema, the validator behind @fastify/env. It runs before Fastify is created
  * so that constructor options (log level, trustProxy, body limit) come from the same validated values.
- * `useEnv` reads process.env and .env (the server); tests pass values in `data` only.
+ * `useEnv` reads process.env and .env (the server); tests pass values in `data` only. A bad value throws an Error
+ * with one line per variable: `Invalid configuration: NAME=value is not allowed; use …`.
  */
 export function loadConfig (data: Record<string, unknown> = {}, useEnv = false): Config {
+  const schema = structuredClone(ConfigSchema)
+  // TRUST_PROXY's form is checked here with the other values, so that every problem is listed at once. The format
+  // is not in ConfigSchema itself because @fastify/env's own ajv (in buildApp) does not know it.
+  schema.properties.TRUST_PROXY.format = TRUST_PROXY_FORMAT
   try {
-    return envSchema<Config>({ schema: structuredClone(ConfigSchema), data, env: useEnv, dotenv: useEnv })
+    return envSchema<Config>({
+      schema,
+      data,
+      env: useEnv,
+      dotenv: useEnv,
+      ajv: AJV_OPTIONS
+    })
   } catch (err) {
-    throw new Error(`Invalid configuration: ${(err as Error).message}`, { cause: err })
+    const errors = (err as { errors?: SchemaError[] }).errors
+    if (!errors) throw err
+    throw new Error(describeProblems(errors).map((line) => `Invalid configuration: ${line}`).join('\n'), { cause: err })
   }
+}
+
+/** One line per variable ajv refused (a union of literals yields an error per literal): its value and what it may be. */
+function describeProblems (errors: SchemaError[]): string[] {
+  const byName = new Map<string, SchemaError>()
+  for (const error of errors) {
+    const name = error.instancePath.replace(/^\//, '')
+    if (!byName.has(name)) byName.set(name, error)
+  }
+  return [...byName].map(([name, error]) => {
+    const schema: TSchema | undefined = (ConfigSchema.properties as Record<string, TSchema>)[name]
+    if (!schema) return `${name || 'the configuration'} ${error.message ?? 'is not valid'}`
+    return `${shownValue(name, error.data)} is not allowed; use ${allowedValues(name, schema)}`
+  })
+}
+
+/** NAME=value for the message: quoted when empty or holding spaces, and never the value of a secret. */
+function shownValue (name: string, value: unknown): string {
+  const text = String(value)
+  if (SECRET_VARIABLES.has(name)) return `${name} (${text.length} characters, not shown)`
+  return `${name}=${text === '' || /[\s"]/.test(text) ? JSON.stringify(text) : text}`
+}
+
+/** What a variable may be, read from its schema so that the message and the check cannot disagree. */
+function allowedValues (name: string, schema: TSchema): string {
+  if (name === 'TRUST_PROXY') return TRUST_PROXY_FORMS
+  if (Array.isArray(schema.anyOf)) return `one of ${schema.anyOf.map((s: TSchema) => s.const).join(', ')}`
+  if (schema.type === 'boolean') return 'true or false'
+  if (schema.type === 'integer') return `a whole number${bounds(schema)}`
+  if (schema.type === 'number') return `a number${bounds(schema)}`
+  if (schema.pattern) return `a value matching ${schema.pattern}`
+  if (schema.minLength) return `at least ${schema.minLength} character${schema.minLength === 1 ? '' : 's'}`
+  return `a ${schema.type}`
+}
+
+/** The range of a number for a message: ' from 0 to 65535', ' of at least 1', ' above 0 and at most 8760'. */
+function bounds (schema: TSchema): string {
+  const { minimum, exclusiveMinimum, maximum } = schema
+  if (minimum !== undefined && maximum !== undefined) return ` from ${minimum} to ${maximum}`
+  const parts = [
+    minimum !== undefined ? `at least ${minimum}` : '',
+    exclusiveMinimum !== undefined ? `above ${exclusiveMinimum}` : '',
+    maximum !== undefined ? `at most ${maximum}` : ''
+  ].filter(Boolean).join(' and ')
+  return parts === '' ? '' : parts.startsWith('above') ? ` ${parts}` : ` of ${parts}`
+}
+
+// Names of address ranges @fastify/proxy-addr knows.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** Whether TRUST_PROXY has a form Fastify's trustProxy takes: false, true, a hop count, or addresses/CIDRs. */
+function isTrustProxy (value: string): boolean {
+  const v = value.trim().toLowerCase()
+  if (v === '' || v === 'false' || v === 'true' || /^\d+$/.test(v)) return true
+  // Entries keep their case: proxy-addr knows its range names in lower case only.
+  return value.split(',').every((entry) => isProxyAddress(entry.trim()))
+}
+
+/** An address, an address/prefix-length, or a range name: what @fastify/proxy-addr accepts (netmasks aside). */
+function isProxyAddress (entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true
+  const [address, prefix, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  // proxy-addr refuses a prefix of 0 too.
+  return /^\d+$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128)
 }
 
 /** TRUST_PROXY as Fastify's trustProxy option: boolean, hop count, or address list. */

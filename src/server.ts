@@ -1,19 +1,49 @@
-// Entry point: build the app from the environment (.env included), listen, and shut down gracefully.
+// Entry point: load the configuration once (environment and .env), build the app and its logger from it, listen,
+// and shut down gracefully. A start that cannot succeed prints one line saying why, and exits non-zero.
 import closeWithGrace from 'close-with-grace'
-import { buildApp, loggerOptions } from './app.ts'
+import { buildApp, loggerOptions, type App } from './app.ts'
+import { loadConfig, type Config } from './config.ts'
 
-const level = process.env.LOG_LEVEL ?? 'info'
+/** Ends the start: the reason in one line on stderr, without a stack trace (nothing in it would help). */
+function fail (message: string): never {
+  console.error(message)
+  process.exit(1)
+}
+
+/** Why listening failed, as the variable to change, its value and what to do. */
+function listenProblem (err: NodeJS.ErrnoException, { PORT, HOST }: Config): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `PORT=${PORT} is already in use on ${HOST}: another program listens there. Stop it, or set PORT to a free port`
+    case 'EACCES':
+      return `PORT=${PORT} needs privileges on this system: use a port above 1023 (and a reverse proxy for 80 or 443)`
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EINVAL':
+      return `HOST=${HOST} is not an address of this machine: use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its own addresses`
+    default:
+      return `Cannot listen on HOST=${HOST} PORT=${PORT}: ${err.message}`
+  }
+}
+
+let config: Config
+try {
+  config = loadConfig(undefined, true)
+} catch (err) {
+  fail((err as Error).message)
+}
+
+const level = config.LOG_LEVEL
 const logger = process.stdout.isTTY
   ? { ...loggerOptions(level), transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
   : loggerOptions(level)
 
-let app
+let app: App
 try {
-  app = await buildApp({ useEnv: true, logger })
+  app = await buildApp({ loadedConfig: config, logger })
   await app.ready()
 } catch (err) {
-  console.error((err as Error).message)
-  process.exit(1)
+  fail((err as Error).message)
 }
 
 // On SIGINT/SIGTERM: stop accepting, let in-flight requests finish (up to 10 s), flush the store.
@@ -23,6 +53,13 @@ closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   await app.close()
 })
 
-const { PORT, HOST } = app.config
-await app.listen({ port: PORT, host: HOST })
-app.log.info(`Dashboard: http://${HOST === '0.0.0.0' ? 'localhost' : HOST}:${PORT}/  API docs: /docs  OpenAI base URL: /v1`)
+try {
+  await app.listen({ port: config.PORT, host: config.HOST })
+} catch (err) {
+  // Closing releases what the plugins hold (the store's lock) before the process ends.
+  await app.close()
+  fail(listenProblem(err as NodeJS.ErrnoException, config))
+}
+// The bound port, not PORT: PORT=0 asks the system for a free one.
+const { port } = app.server.address() as { port: number }
+app.log.info(`Dashboard: http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/  API docs: /docs  OpenAI base URL: /v1`)

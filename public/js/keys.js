@@ -64,7 +64,7 @@ function row (key) {
   const secretOnce = !key.hasSecret && !state.secrets.has(key.id)
 
   return h('tr', { dataset: { keyId: key.id } },
-    h('td', { 'data-label': 'Name' }, h('span', { class: 'key-name' }, label)),
+    h('td', { 'data-label': 'Name' }, h('span', { class: 'key-name', title: label }, label)),
     h('td', { 'data-label': 'Key' },
       h('code', { class: `key-value${isShown ? ' is-shown' : ''}` }, isShown ? state.secrets.get(key.id) : key.preview),
       secretOnce ? h('span', { class: 'tag', title: NOT_REVEALABLE }, 'shown once') : null

@@ -35,7 +35,7 @@ function fakeFetch (...answers: Array<Details[] | Error | Promise<Details[]>>) {
 
 function deferred<T> () {
   let resolve!: (v: T) => void
-  const promise = new Promise<T>((res) => { resolve = res })
+  const promise = new Promise<T>((_resolve) => { resolve = _resolve })
   return { promise, resolve }
 }
 

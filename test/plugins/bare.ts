@@ -11,7 +11,8 @@ export async function bareApp (t: Tap, config: Record<string, unknown> = {}, opt
   t.teardown(() => app.close())
   await app.register(fastifyEnv, { schema: structuredClone(ConfigSchema), data: config, env: false, dotenv: false })
   app.setErrorHandler((err: { code?: string, statusCode?: number }, _request, reply) => {
-    reply.code(err.statusCode ?? 500).send({ code: err.code, status: err.statusCode })
+    // @fastify/error upper-cases codes; the app answers them lower-case, as src/errors.ts names them.
+    reply.code(err.statusCode ?? 500).send({ code: err.code?.toLowerCase(), status: err.statusCode })
   })
   return app
 }
