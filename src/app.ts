@@ -1,11 +1,14 @@
 // buildApp(): the whole server, in one explicit order. Used by src/server.ts and by every test.
-import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBodyParser, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import fastifyEnv from '@fastify/env'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { ConfigSchema, loadConfig, trustProxyOption, type Config } from './config.ts'
-import { openAIErrorBody, toFault } from './errors.ts'
+import { clientErrorResponse, errors, openAIErrorBody, toFault } from './errors.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import storePlugin from './plugins/store.ts'
 import sessionPlugin from './plugins/session.ts'
@@ -14,6 +17,8 @@ import apiKeyPlugin from './plugins/api-key.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/auth.ts'
 import keyRoutes from './routes/keys.ts'
+import accountRoutes from './routes/account.ts'
+import adminRoutes from './routes/admin.ts'
 import v1Routes from './routes/v1/index.ts'
 import modelsPlugin from './plugins/models.ts'
 import relayPlugin from './plugins/relay.ts'
@@ -38,11 +43,24 @@ interface BuildAppOptions {
 }
 
 const SK_PATTERN = /sk-[A-Za-z0-9_-]{8,}/g
+/** `name=value` of a query parameter whose name looks like it holds a secret (token, api_key, password, session, code...). */
+const SECRET_PARAM = /([?&;][^=&#;\s]*(?:token|key|secret|passw|pwd|session|auth|code|sig|credential)[^=&#;\s]*=)[^&#;\s]*/gi
+
+/** Text (a URL, a log message) with sk- keys and the values of secret-looking query parameters replaced. */
+export function scrubSecrets (text: string): string {
+  return text.replace(SK_PATTERN, 'sk-[redacted]').replace(SECRET_PARAM, '$1[redacted]')
+}
+
+/** Fastify's request serializer, but the URL is scrubbed: clients put keys in URLs (`?api_key=`, a key as a path). */
+function serializeRequest (req: { method?: string, url?: string, host?: string, ip?: string, socket?: { remotePort?: number } }) {
+  return { method: req.method, url: scrubSecrets(req.url ?? ''), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }
+}
 
 /** pino options: every header and field that can hold a secret is redacted, and sk- keys are scrubbed from messages. */
 export function loggerOptions (level: string) {
   return {
     level,
+    serializers: { req: serializeRequest },
     redact: {
       paths: [
         'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]',
@@ -52,10 +70,64 @@ export function loggerOptions (level: string) {
     },
     hooks: {
       logMethod (this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => typeof a === 'string' ? a.replace(SK_PATTERN, 'sk-[redacted]') : a))
+        method.apply(this, args.map((a) => typeof a === 'string' ? scrubSecrets(a) : a))
       }
     }
   }
+}
+
+/** A caller's x-request-id is kept only when it is short and plain (it goes into logs and answers). */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+function requestId (req: IncomingMessage): string {
+  const id = req.headers['x-request-id']
+  return typeof id === 'string' && SAFE_REQUEST_ID.test(id) ? id : randomUUID()
+}
+
+/** The one error answer of every JSON route, in OpenAI's shape. Messages are echoed for client errors only. */
+function sendError (err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const fault = toFault(err, { bodyLimit: request.routeOptions.bodyLimit })
+  if (fault.internal) request.log.error({ err }, 'request failed')
+  else request.log.info({ code: fault.code, status: fault.status }, fault.message)
+  return reply.code(fault.status).headers(fault.headers).send(openAIErrorBody(fault))
+}
+
+/** A request Node could not parse has no reply object: the answer is written to the socket, which is then closed. */
+function answerClientError (this: { log: FastifyRequest['log'] }, err: Error & { code?: string }, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  this.log.debug({ code: err.code }, 'unparsable request refused')
+  // As Node's own handler: never write into a response already under way on this connection, just close it.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
+  if (socket.writable && inFlight?.headersSent !== true) socket.end(clientErrorResponse(err), () => socket.destroy())
+  else socket.destroy()
+}
+
+/**
+ * JSON bodies through Fastify's own parser (which refuses `__proto__` and `constructor.prototype`), but an empty body
+ * is no body (a route's schema says whether it needs one), and a refused property is named, not called invalid JSON.
+ */
+function jsonBodyParser (parse: FastifyBodyParser<string>): FastifyBodyParser<string> {
+  return (request, body, done) => {
+    if (body === '') return done(null, undefined)
+    parse(request, body, (err, value) => {
+      const property = err ? refusedProperty(body) : undefined
+      done(property ? new errors.ForbiddenJsonProperty(property) : err, value)
+    })
+  }
+}
+
+/** Which poisoning property valid JSON holds; undefined for text that is not JSON at all. */
+function refusedProperty (body: string): string | undefined {
+  let found = 'constructor.prototype'
+  try {
+    JSON.parse(body, (key, value) => {
+      if (key === '__proto__') found = '__proto__'
+      return value
+    })
+  } catch {
+    return undefined
+  }
+  return found
 }
 
 /** Body limit of every route but the AI ones (sign-in, keys, unknown paths). */
@@ -74,8 +146,22 @@ export async function buildApp (opts: BuildAppOptions = {}) {
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Model ids may be long and contain slashes; keep route matching generous.
     routerOptions: { maxParamLength: 500 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } }
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Not requestIdHeader: Fastify would take the caller's header as is; requestId() checks it first.
+    requestIdHeader: false,
+    genReqId: requestId,
+    // Fastify's own refusals (a bad percent-encoding in the URL) and unparsable requests answer in OpenAI's shape too.
+    frameworkErrors: (err, request, reply) => sendError(err, request, reply.header('x-request-id', request.id)),
+    clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Every answer names its request, as OpenAI's do (clients and the SDK report it with errors).
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser(app.getDefaultJsonParser('error', 'error')))
 
   if (config.TRUST_PROXY.trim().toLowerCase() === 'true') {
     app.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop, so a client can name its own address and escape per-address limits. Set the number of proxies in front of this server (e.g. TRUST_PROXY=1) or their addresses instead')
@@ -97,14 +183,8 @@ export async function buildApp (opts: BuildAppOptions = {}) {
   await app.register(relayPlugin)
   await app.register(apiKeyPlugin)
 
-  // Handlers before routes: route plugins inherit them when registered.
-  // One error shape for every JSON route: OpenAI's. Messages are echoed for client errors only.
-  app.setErrorHandler((err, request, reply) => {
-    const fault = toFault(err, { bodyLimit: request.routeOptions.bodyLimit })
-    if (fault.internal) request.log.error({ err }, 'request failed')
-    else request.log.info({ code: fault.code, status: fault.status }, fault.message)
-    return reply.code(fault.status).headers(fault.headers).send(openAIErrorBody(fault))
-  })
+  // Handlers before routes: route plugins inherit them when registered. One error shape for every JSON route.
+  app.setErrorHandler(sendError)
 
   function notFound (request: FastifyRequest, reply: FastifyReply) {
     const path = request.url.split('?')[0]
@@ -122,6 +202,8 @@ export async function buildApp (opts: BuildAppOptions = {}) {
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/auth' })
   await app.register(keyRoutes, { prefix: '/v1/keys' })
+  await app.register(accountRoutes, { prefix: '/account' })
+  await app.register(adminRoutes, { prefix: '/admin' })
   await app.register(v1Routes, { prefix: '/v1' })
   await app.register(dashboardPlugin)
 

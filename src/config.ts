@@ -27,7 +27,9 @@ export const ConfigSchema = Type.Object({
   STREAM_KEEPALIVE_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'Seconds of stream silence before a keep-alive comment is sent' }),
   USAGE_FLUSH_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 10, description: "How often keys' last-used times and counters are written to the store" }),
   PUTER_AUTH_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'Fallback mode: server-wide Puter token used by APP_API_KEYS' })),
-  APP_API_KEYS: Type.Optional(Type.String({ description: 'Fallback mode: comma-separated static API keys' }))
+  APP_API_KEYS: Type.Optional(Type.String({ description: 'Fallback mode: comma-separated static API keys' })),
+  ALLOWED_PUTER_USERS: Type.Optional(Type.String({ description: 'Comma-separated Puter usernames or uuids that may sign in and mint keys; unset lets anyone with a Puter account in (warned about when HOST is not loopback)' })),
+  ADMIN_PUTER_USERS: Type.Optional(Type.String({ description: 'Comma-separated Puter usernames or uuids of administrators: always allowed, they see every user and can disable or re-enable them' }))
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -1,6 +1,7 @@
 // Every error condition under one named code (@fastify/error), and the pure functions that turn any thrown error into
 // a client-neutral fault and a fault into OpenAI's body. Client APIs with another shape encode faults in their folder.
 import createError from '@fastify/error'
+import { STATUS_CODES } from 'node:http'
 
 /** Facts an error may carry besides code, status and message. */
 interface ErrorDetails {
@@ -28,12 +29,23 @@ export const errors = {
   CrossSite: createError('cross_site_request', 'Cross-site requests are not allowed on this route', 403),
   JsonOnly: createError('unsupported_media_type', 'Send the body as application/json', 415),
 
+  // Who may use the server, and an account's own data
+  UserNotAllowed: createError('user_not_allowed', 'This server accepts only the Puter accounts its operator listed; ask them to add %s', 403),
+  UserDisabled: createError('user_disabled', 'The operator of this server disabled the Puter account %s: its sign-ins and API keys are refused until they enable it again', 403),
+  KeyOwnerDisabled: createError('user_disabled', 'This API key belongs to a Puter account the operator of this server disabled; it works again once they enable the account.', 401),
+  AdminOnly: createError('admin_only', 'Only the administrators of this server (ADMIN_PUTER_USERS) may do this', 403),
+  UserNotFound: createError('user_not_found', 'No user with uuid %s', 404),
+  AdminNotDisablable: createError('cannot_disable_admin', '%s is an administrator (ADMIN_PUTER_USERS); remove them from that list to disable them', 409),
+  DeleteNotConfirmed: createError('confirmation_mismatch', 'To delete your data, type your username (%s) as "confirm"', 400),
+
   // Keys and the store
   KeyNotFound: createError('key_not_found', 'No key with id %s', 404),
   KeyHasNoSecret: createError('key_not_revealable', 'Key %s was created with KEY_REVEAL off, so its secret was never stored and cannot be shown again', 404),
   KeyLimitReached: createError('key_limit_reached', 'You already have the maximum of %s keys; revoke one before creating another', 409),
   StoreWriteFailed: createError('store_write_failed', 'Could not save the change to the data file; nothing was changed', 500),
   StoreLoadFailed: createError('store_load_failed', '%s', 500),
+  StoredSecretUnreadable: createError('stored_secret_unreadable', "The stored copy of key %s cannot be decrypted with this server's APP_SECRET (the data file was edited by hand, or restored under another secret): it cannot be shown again. Revoke it and create a new one", 500),
+  StoredTokenUnreadable: createError('stored_token_unreadable', "The Puter sign-in stored for this account cannot be decrypted with this server's APP_SECRET (the data file was edited by hand, or restored under another secret). Sign in to the dashboard again to store a new one.", 401),
 
   // The AI routes' own refusals
   InvalidApiKey: createError('invalid_api_key', 'Incorrect API key provided. You can find and create your API keys in the dashboard of this server.', 401),
@@ -41,6 +53,8 @@ export const errors = {
   ConcurrencyLimited: createError('concurrency_limit_exceeded', 'This key already has %s requests in flight, its concurrency limit; wait for one to finish', 429),
   AuthFailuresLimited: createError('rate_limit_exceeded', 'Too many requests with invalid API keys from your address; retry in %s s', 429),
   UnsupportedParameter: createError('unsupported_parameter', '%s', 400),
+  InvalidRequest: createError('invalid_request', 'Invalid request: %s', 400),
+  ForbiddenJsonProperty: createError('forbidden_json_property', 'The JSON body contains a "%s" property, which this server refuses', 400),
   ModelNotFound: createError('model_not_found', 'The model `%s` does not exist or you do not have access to it.', 404),
 
   // Puter's failures, as src/puter/failures.ts names them
@@ -59,7 +73,7 @@ export const errors = {
 }
 
 /** Codes whose messages are ours and safe to show even with a 5xx status. */
-const EXPOSED_5XX = new Set(['store_write_failed', 'store_load_failed', 'upstream_error', 'upstream_not_found', 'upstream_unreachable', 'upstream_timeout'])
+const EXPOSED_5XX = new Set(['store_write_failed', 'store_load_failed', 'upstream_error', 'upstream_not_found', 'upstream_unreachable', 'upstream_timeout', 'stored_secret_unreadable'])
 
 /** OpenAI's error types by status; a code may override it (see TYPE_BY_CODE). */
 const TYPE_BY_STATUS: Record<number, string> = {
@@ -102,11 +116,34 @@ interface OpenAIErrorBody {
 
 const INTERNAL_MESSAGE = 'The server had an error while processing your request. Check the server logs.'
 
-/** The field an ajv validation error names, as a dotted path (`messages.0.role`). */
+/** The field an ajv validation error names, as a dotted path (`messages.0.role`, `expires` for an unknown field). */
 function validationParam (first: any): string | null {
   const path = String(first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
-  const missing = first?.params?.missingProperty
-  return missing ? [path, missing].filter(Boolean).join('.') : (path || null)
+  const named = first?.params?.missingProperty ?? first?.params?.additionalProperty
+  return named ? [path, named].filter(Boolean).join('.') : (path || null)
+}
+
+/**
+ * Words the ajv failures whose own message misleads or repeats itself; undefined keeps Fastify's. A union of
+ * literals fails once per branch ("must be equal to constant" six times for a bad role): it becomes one sentence.
+ */
+function validationMessage (list: any[], param: string | null, context: unknown): string | undefined {
+  const first = list[0]
+  if (first?.keyword === 'additionalProperties') return `unrecognized field "${param}"`
+  if (first?.keyword === 'type' && param === null && context === 'body') return 'the body must be a JSON object'
+  const last = list.at(-1)
+  const union = last?.keyword === 'anyOf' && list.every((e) => e.instancePath === last.instancePath && ['anyOf', 'const', 'type'].includes(e.keyword))
+  if (!union) return undefined
+  const values = [...new Set(list.filter((e) => e.keyword === 'const').map((e) => String(e.params.allowedValue)))]
+  const types = [...new Set(list.filter((e) => e.keyword === 'type').map((e) => String(e.params.type)))]
+  return `${param ?? context} must be ${values.length > 0 ? `one of ${values.join(', ')}` : types.join(' or ')}`
+}
+
+/** Fastify's refusals of a URL or content type, worded without echoing the URL (it may hold a key). */
+const FRAMEWORK_FAULTS: Record<string, { status: number, code: string, message: string }> = {
+  FST_ERR_BAD_URL: { status: 400, code: 'invalid_url', message: 'The URL path is not valid: a "%" must start a percent-encoded byte (two hexadecimal digits)' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'path_too_long', message: 'A part of the URL path is longer than this server accepts' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Send the body as application/json' }
 }
 
 /**
@@ -123,12 +160,12 @@ export function toFault (err: any, opts: { bodyLimit?: number } = {}): Fault {
   if (err?.validation) {
     param = validationParam(err.validation[0])
     code = 'invalid_request'
-    message = `Invalid request: ${message}`
+    message = `Invalid request: ${validationMessage(err.validation, param, err.validationContext) ?? message}`
   } else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     code = 'request_too_large'
     message = opts.bodyLimit ? `Request body is larger than this route's limit of ${formatBytes(opts.bodyLimit)}` : 'Request body is too large'
-  } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    code = 'unsupported_media_type'
+  } else if (code !== null && Object.hasOwn(FRAMEWORK_FAULTS, code)) {
+    ({ status, code, message } = FRAMEWORK_FAULTS[code])
   } else if (err instanceof SyntaxError || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     // V8's JSON errors quote the input, which may hold a token: never echo them.
     status = 400
@@ -160,4 +197,20 @@ function formatBytes (n: number): string {
 /** A fault in OpenAI's shape, which the dashboard routes use too. */
 export function openAIErrorBody (fault: Pick<Fault, 'message' | 'type' | 'param' | 'code'>): OpenAIErrorBody {
   return { error: { message: fault.message, type: fault.type, param: fault.param, code: fault.code } }
+}
+
+/** Node's HTTP parser's refusals (Fastify's clientError) by their codes; anything else is a malformed request. */
+const CLIENT_ERRORS: Record<string, [status: number, code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'The request headers are larger than this server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'The request was not received in time']
+}
+
+/**
+ * The whole HTTP/1.1 answer to a request Node could not parse (bad request line or headers, a Content-Length
+ * that does not match the body): there is no request object, so it is written to the socket as is, closing it.
+ */
+export function clientErrorResponse (err: { code?: string }): string {
+  const [status, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'malformed_request', 'The request is not valid HTTP/1.1: its request line, headers or Content-Length are malformed']
+  const body = JSON.stringify(openAIErrorBody({ message, type: errorType(status, code), param: null, code }))
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`
 }

@@ -2,7 +2,26 @@
 // Calls to this server's own API, typed, with errors turned into ApiError and plain-language messages.
 
 /** @typedef {{ uuid: string, username: string }} User */
-/** @typedef {{ user: User, expiresAt: string }} Session */
+/** @typedef {{ user: User, isAdmin: boolean, expiresAt: string }} Session */
+
+/**
+ * A user as GET /admin/users lists them (administrators only): activity and usage, never a token or key.
+ * @typedef {object} AdminUser
+ * @property {string} uuid
+ * @property {string} username
+ * @property {boolean} isAdmin named in ADMIN_PUTER_USERS (cannot be disabled)
+ * @property {string | null} disabledAt when an administrator disabled the user; null while enabled
+ * @property {string} createdAt
+ * @property {string} lastSignInAt
+ * @property {string} lastActiveAt latest sign-in or key use
+ * @property {string | null} lastUsedAt
+ * @property {number} keyCount
+ * @property {number} sessionCount
+ * @property {number} requestCount
+ * @property {number} errorCount
+ * @property {number} inputTokens
+ * @property {number} outputTokens
+ */
 
 /**
  * One of the user's keys as GET /v1/keys lists it: never the secret, only a preview.
@@ -110,6 +129,16 @@ export const server = {
   signIn: (token) => /** @type {Promise<Session>} */ (api('/auth/puter/signin', { method: 'POST', body: { token } })),
   me: () => /** @type {Promise<Session>} */ (api('/auth/me')),
   signOut: () => api('/auth/signout', { method: 'POST' }),
+  signOutEverywhere: () => /** @type {Promise<{ sessions: number }>} */ (api('/auth/signout-everywhere', { method: 'POST' })),
+  revokeAllKeys: () => /** @type {Promise<{ revoked: number }>} */ (api('/account/revoke-keys', { method: 'POST' })),
+  /** @param {string} confirm the username, typed by the user */
+  deleteAccount: (confirm) => api('/account/delete', { method: 'POST', body: { confirm } }),
+  listUsers: () => /** @type {Promise<{ data: AdminUser[] }>} */ (api('/admin/users')),
+  /**
+   * @param {string} uuid
+   * @param {boolean} disabled
+   */
+  setUserDisabled: (uuid, disabled) => /** @type {Promise<AdminUser>} */ (api(`/admin/users/${encodeURIComponent(uuid)}/${disabled ? 'disable' : 'enable'}`, { method: 'POST' })),
   listKeys: () => /** @type {Promise<{ data: KeySummary[] }>} */ (api('/v1/keys')),
   /** @param {string} name '' for an untitled key */
   createKey: (name) => /** @type {Promise<CreatedKey>} */ (api('/v1/keys', { method: 'POST', body: name ? { name } : {} })),

@@ -3,7 +3,9 @@
 import { baseUrl } from './api.js'
 import { state, on } from './state.js'
 import { $, copyWithFeedback, setupTabs } from './ui.js'
-import { initAuth, checkSession } from './auth.js'
+import { initAuth, checkSession, signedOut } from './auth.js'
+import { initAccount } from './account.js'
+import { initAdmin, loadUsers } from './admin.js'
 import { initKeys, loadKeys } from './keys.js'
 import { initPickers, checkSecret } from './pickers.js'
 import { initPlayground } from './playground.js'
@@ -18,8 +20,28 @@ const tabs = setupTabs($('main-tabs'), {
     document.title = `${(tab.textContent ?? '').trim()} · Puter API Key Studio`
     if (tab.dataset.hash === 'keys' && state.user) loadKeys()
     if ((tab.dataset.hash === 'playground' || tab.dataset.hash === 'templates') && state.user) checkSecret()
+    if (tab.dataset.hash === 'admin') loadUsers()
   }
 })
+
+/**
+ * The Admin tab is a tab only for administrators: it joins the tablist (its role and keyboard order) when the user
+ * is one, and leaves it otherwise, so that nobody else meets it, even with the keyboard or a screen reader.
+ */
+function syncAdminTab () {
+  const tab = $('tab-admin')
+  const listed = tabs.tabs.includes(tab)
+  if (state.isAdmin === listed) return
+  if (state.isAdmin) {
+    tab.setAttribute('role', 'tab')
+    tabs.tabs.push(tab)
+  } else {
+    if (tab.getAttribute('aria-selected') === 'true') tabs.select('account')
+    tab.removeAttribute('role')
+    tabs.tabs.splice(tabs.tabs.indexOf(tab), 1)
+  }
+  tab.hidden = !state.isAdmin
+}
 
 /**
  * Shows a tab; focusPanel moves focus to its heading (after actions that change the view).
@@ -31,10 +53,12 @@ function goTo (name, { focusPanel = false } = {}) {
   if (title instanceof window.HTMLElement) title.focus()
 }
 
-function tabFromHash () {
-  const name = window.location.hash.slice(1)
+/** The tab the address names, if there is such a tab (now). */
+function tabFromHash (name = window.location.hash.slice(1)) {
   return tabs.tabs.some((t) => t.dataset.hash === name) ? name : null
 }
+// The first tab shown replaces the address's hash; #admin becomes a tab only after the session check.
+const linkedTab = window.location.hash.slice(1)
 
 // Vertical tabs in the sidebar on wide screens, a horizontal strip on narrow ones.
 const wide = window.matchMedia('(min-width: 900px)')
@@ -57,17 +81,22 @@ window.addEventListener('hashchange', () => {
 })
 
 initAuth({ goTo })
+initAccount({ signedOut })
+initAdmin()
 initKeys({ goTo })
 initPickers()
 initPlayground()
 initTemplates()
+
+// Before the first-check handler below, so that a deep link to #admin finds the tab.
+on('auth', syncAdminTab)
 
 let firstCheck = true
 on('auth', () => {
   if (firstCheck) {
     firstCheck = false
     // Deep link wins; otherwise signed-in users land on their keys, others on sign-in.
-    tabs.select(tabFromHash() ?? (state.user ? 'keys' : 'account'))
+    tabs.select(tabFromHash(linkedTab) ?? tabFromHash() ?? (state.user ? 'keys' : 'account'))
   }
 })
 

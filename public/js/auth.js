@@ -1,5 +1,5 @@
 // @ts-check
-// Account tab: sign in with puter.js (popup) or a pasted token, show the session, sign out.
+// Account tab: sign in with puter.js (popup) or a pasted token, show the session, sign out (account.js has the rest).
 import { server, ApiError, describeError, messageOf } from './api.js'
 import { state, on, setUser, clearUser } from './state.js'
 import { $, busy, showAlert, formatDateTime, relativeTime, initials } from './ui.js'
@@ -86,7 +86,7 @@ async function exchange (token) {
   } finally {
     forgetPuterToken()
   }
-  setUser(res.user, res.expiresAt)
+  setUser(res.user, res.expiresAt, res.isAdmin)
   showNotice('')
   navigate('keys', { focusPanel: true })
 }
@@ -111,7 +111,7 @@ export async function checkSession () {
   }
   try {
     const me = await server.me()
-    setUser(me.user, me.expiresAt)
+    setUser(me.user, me.expiresAt, me.isAdmin)
   } catch (err) {
     const hadUser = Boolean(state.user)
     clearUser()
@@ -245,10 +245,18 @@ export function initAuth ({ goTo }) {
         showAlert(signoutError, `Could not sign out: ${describeError(err)}`)
         return
       }
-      forgetPuterToken()
-      clearUser()
-      showNotice('You are signed out. Keys you created keep working until you revoke them.')
-      navigate('account', { focusPanel: true })
+      signedOut('You are signed out. Keys you created keep working until you revoke them.')
     })
   })
+}
+
+/**
+ * Forgets the user once the server has ended their session (sign-out, sign-out everywhere, deleted data), and says so.
+ * @param {string} message
+ */
+export function signedOut (message) {
+  forgetPuterToken()
+  clearUser()
+  showNotice(message)
+  navigate('account', { focusPanel: true })
 }

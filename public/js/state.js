@@ -2,7 +2,7 @@
 // Page state shared by the tabs, and the small actions that change it, each emitting its own event. Secrets live in memory only, never in storage.
 import { server, ApiError, SESSION_LOST, describeError } from './api.js'
 
-/** @import { User, KeySummary, Model } from './api.js' */
+/** @import { User, KeySummary, Model, AdminUser } from './api.js' */
 
 /** The key-picker value that means "a key pasted by the user". */
 export const PASTE = '__paste__'
@@ -11,6 +11,8 @@ export const DEFAULT_MODEL = 'gpt-4o-mini'
 /**
  * @typedef {object} State
  * @property {User | null} user the signed-in user, or null
+ * @property {boolean} isAdmin whether the signed-in user is an administrator (the Admin tab is shown)
+ * @property {AdminUser[] | null} users every user, for the Admin tab; null until loaded
  * @property {string | null} expiresAt when the session ends (ISO string)
  * @property {KeySummary[] | null} keys summaries from GET /v1/keys, newest first; null until loaded
  * @property {Map<string, string>} secrets full keys known to this page (created here or revealed), by key id; dropped on sign-out
@@ -25,6 +27,8 @@ export const DEFAULT_MODEL = 'gpt-4o-mini'
 /** @type {State} */
 const s = {
   user: null,
+  isAdmin: false,
+  users: null,
   expiresAt: null,
   keys: null,
   secrets: new Map(),
@@ -38,15 +42,16 @@ const s = {
 
 /**
  * The state, read-only outside this module: every change goes through an action below.
- * @type {Readonly<Omit<State, 'keys' | 'secrets' | 'models'> & { keys: readonly KeySummary[] | null, secrets: ReadonlyMap<string, string>, models: readonly Model[] | null }>}
+ * @type {Readonly<Omit<State, 'keys' | 'secrets' | 'models' | 'users'> & { keys: readonly KeySummary[] | null, secrets: ReadonlyMap<string, string>, models: readonly Model[] | null, users: readonly AdminUser[] | null }>}
  */
 export const state = s
 
 /**
  * 'auth': signed in, re-confirmed or signed out; 'session-lost': an answer said the session is gone (after 'auth');
  * 'keys': the key list changed; 'secrets': a full key became known; 'selection': key, pasted key or model changed;
- * 'secret': state.secretProblem was worked out again; 'models': the model list loaded, or failed to.
- * @typedef {'auth' | 'session-lost' | 'keys' | 'secrets' | 'selection' | 'secret' | 'models'} StateEvent
+ * 'secret': state.secretProblem was worked out again; 'models': the model list loaded, or failed to;
+ * 'users': the admin's user list changed.
+ * @typedef {'auth' | 'session-lost' | 'keys' | 'secrets' | 'selection' | 'secret' | 'models' | 'users'} StateEvent
  */
 
 const events = new EventTarget()
@@ -101,6 +106,8 @@ export function findModel (id) {
 
 function forgetUser () {
   s.user = null
+  s.isAdmin = false
+  s.users = null
   s.expiresAt = null
   s.keys = null
   s.secrets.clear()
@@ -114,11 +121,14 @@ function forgetUser () {
  * Signs a user in, or re-confirms the one signed in; a different user starts from nothing. Emits 'auth'.
  * @param {User} user
  * @param {string} expiresAt
+ * @param {boolean} isAdmin
  */
-export function setUser (user, expiresAt) {
+export function setUser (user, expiresAt, isAdmin) {
   if (s.user?.uuid !== user.uuid) forgetUser()
   s.user = user
   s.expiresAt = expiresAt
+  s.isAdmin = isAdmin
+  if (!isAdmin) s.users = null
   modelsFor = ''
   emit('auth')
 }
@@ -150,6 +160,16 @@ export function setKeys (list) {
     if (!list.some((k) => k.id === id)) s.secrets.delete(id)
   }
   emit('keys')
+}
+
+/**
+ * Replaces the admin's user list, or one user in it (after disabling or enabling them). Emits 'users'.
+ * @param {AdminUser[] | AdminUser} change
+ */
+export function setUsers (change) {
+  if (Array.isArray(change)) s.users = change
+  else if (s.users) s.users = s.users.map((u) => u.uuid === change.uuid ? change : u)
+  emit('users')
 }
 
 /**

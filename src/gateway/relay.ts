@@ -87,6 +87,7 @@ export function createRelay (opts: RelayOptions) {
     const upstream = new AbortController()
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) upstream.abort() })
     const started = now()
+    request.log.debug({ driver: spec.call.driver, method: spec.call.method, model: spec.call.args.model, stream: spec.stream }, 'calling Puter')
 
     let res
     try {
@@ -117,6 +118,7 @@ export function createRelay (opts: RelayOptions) {
       if (result === undefined) throw new errors.UpstreamFailed('Puter answered without a result.')
       const answer = normalizeResult(result)
       outcome.usage = answer.usage
+      request.log.debug({ durationMs: now() - started }, 'Puter answer read')
       if (!spec.stream) return spec.answer(answer)
       // Puter answered a streaming request whole: replay it as a stream, so the client reads what it asked for.
       request.log.debug('Puter answered a stream request with a plain result; replaying it as a stream')
@@ -132,6 +134,7 @@ export function createRelay (opts: RelayOptions) {
       throw new errors.UpstreamFailed('Puter answered with a stream to a non-streaming request.')
     }
     await pipeStream(request, reply, res.body, upstream, keyId, spec, outcome)
+    request.log.debug({ durationMs: now() - started, streamError: outcome.streamError }, 'Puter stream ended')
     return undefined
   }
 
@@ -155,6 +158,9 @@ export function createRelay (opts: RelayOptions) {
     const at = now()
     let ended = false
     let finish = () => {}
+    // Sizes of the stream for a trace line at its end (bytes written are counted only when tracing).
+    const tracing = request.log.level === 'trace'
+    const totals = { upstreamChunks: 0, upstreamBytes: 0, events: 0, writes: 0, sentBytes: 0 }
     const stream: OpenStream = {
       keyId,
       startedAt: at,
@@ -162,6 +168,8 @@ export function createRelay (opts: RelayOptions) {
       write (s: string) {
         if (s === '' || raw.destroyed) return true
         stream.lastWrite = now()
+        totals.writes++
+        if (tracing) totals.sentBytes += Buffer.byteLength(s)
         return raw.write(s)
       },
       cut (code, message) {
@@ -187,6 +195,7 @@ export function createRelay (opts: RelayOptions) {
     const openingTimer = setImmediate(() => stream.write(takeStart()))
     const push = (event: PuterEvent | undefined): string => {
       if (event === undefined) return ''
+      totals.events++
       if (event.type === 'usage') outcome.usage = event.usage
       else if (event.type === 'error') outcome.streamError = event.code ?? 'upstream_error'
       return encoder.push(event)
@@ -198,11 +207,14 @@ export function createRelay (opts: RelayOptions) {
         ended = true
         clearImmediate(openingTimer)
         open.delete(stream)
+        request.log.trace(totals, 'stream totals')
         body.destroy()
         raw.end()
         resolve()
       }
       body.on('data', (chunk: Buffer) => {
+        totals.upstreamChunks++
+        totals.upstreamBytes += chunk.length
         let out = takeStart()
         for (const line of splitter.feed(chunk)) out += push(lineToEvent(line))
         if (!stream.write(out) && !raw.destroyed) {
@@ -232,12 +244,12 @@ export function createRelay (opts: RelayOptions) {
   return {
     run,
 
-    /** Ends every open stream of a key (revoked or disabled) with an error event. */
-    closeStreamsOf (keyId: string, message: string): number {
+    /** Ends every open stream of a key (revoked, or its user disabled) with an error event carrying `code`. */
+    closeStreamsOf (keyId: string, message: string, code = 'key_revoked'): number {
       let n = 0
       for (const s of open) {
         if (s.keyId === keyId) {
-          s.cut('key_revoked', message)
+          s.cut(code, message)
           n++
         }
       }

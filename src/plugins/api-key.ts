@@ -71,7 +71,11 @@ export default fp(async function apiKeyPlugin (fastify) {
   function identify (key: string | undefined): { caller: ApiCaller, slot: string } | null {
     if (!key) return null
     const record = store.findKey(key)
-    if (record) return { caller: { keyId: record.id, userId: record.userId }, slot: record.id }
+    if (record) {
+      // A valid key of a disabled user: refused, but not counted as a failed authentication.
+      if (store.isUserDisabled(record.userId)) throw new errors.KeyOwnerDisabled()
+      return { caller: { keyId: record.id, userId: record.userId }, slot: record.id }
+    }
     if (fallbackDigests.size === 0) return null
     const digest = sha256(key)
     return fallbackDigests.has(digest) ? { caller: { keyId: null, userId: null }, slot: `fallback:${digest}` } : null
@@ -83,12 +87,15 @@ export default fp(async function apiKeyPlugin (fastify) {
     const found = identify(presentedKey(request))
     if (!found) {
       const wait = failures.fail(request.ip)
+      request.log.debug({ address: request.ip, limited: wait > 0, retryAfterS: wait }, wait > 0 ? 'key guard: address over the failure limit' : 'key guard: invalid key')
       if (wait > 0) throw withDetails(new errors.AuthFailuresLimited(wait), { headers: { 'retry-after': String(wait) } })
       throw new errors.InvalidApiKey()
     }
     if (!inflight.tryAcquire(found.slot, config.KEY_MAX_CONCURRENCY)) {
+      request.log.debug({ keyId: found.caller.keyId, inFlight: inflight.count(found.slot), maxInFlight: config.KEY_MAX_CONCURRENCY }, 'key guard: concurrency limit reached')
       throw withDetails(new errors.ConcurrencyLimited(config.KEY_MAX_CONCURRENCY), { headers: { 'retry-after': '1' } })
     }
+    request.log.debug({ keyId: found.caller.keyId, fallback: found.caller.keyId === null, inFlight: inflight.count(found.slot), maxInFlight: config.KEY_MAX_CONCURRENCY }, 'key guard: key accepted')
     request.caller = found.caller
     const outcome: RelayOutcome = { usage: null, streamError: null, ttfbMs: null }
     request.aiOutcome = outcome

@@ -19,6 +19,8 @@ export default fp(async function openapiPlugin (fastify) {
         { name: 'OpenAI', description: 'OpenAI-compatible API, authenticated with an `sk-` key' },
         { name: 'Auth', description: 'Dashboard sign-in with a Puter token' },
         { name: 'Keys', description: 'Manage your API keys (dashboard session)' },
+        { name: 'Account', description: 'Leave the server: sign out everywhere, revoke all keys, delete your data (dashboard session)' },
+        { name: 'Admin', description: 'Users of a shared server, for the accounts in ADMIN_PUTER_USERS (dashboard session)' },
         { name: 'Dashboard', description: 'Assets of the browser dashboard' },
         { name: 'Health', description: 'Service health' },
         { name: 'Docs', description: 'This API description' }

@@ -52,9 +52,10 @@ export default fp(async function securityHeadersPlugin (fastify) {
   await fastify.register(helmet, {
     global: false,
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-    // Both set in pageHeaders, only where browsers honour them.
+    // All three set in pageHeaders, only where browsers honour them.
     crossOriginOpenerPolicy: false,
     originAgentCluster: false,
+    strictTransportSecurity: false,
     // Puter's sign-in popup reads the opener's origin from document.referrer to bind the app token to it;
     // only the origin is sent cross-site, never a path.
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' }
@@ -74,13 +75,18 @@ function apiHeaders (_request: FastifyRequest, reply: FastifyReply, done: HookHa
   done()
 }
 
+/** helmet's default HSTS: a year, subdomains included. */
+const HSTS = 'max-age=31536000; includeSubDomains'
+
 /**
  * COOP is 'same-origin-allow-popups' because the Puter sign-in popup posts the token back to
  * window.opener, which 'same-origin' would sever. Browsers ignore COOP and Origin-Agent-Cluster on
  * untrustworthy origins (plain http on a LAN address) and log console noise for them, so both are sent
- * only over https and on loopback hosts.
+ * only over https and on loopback hosts. HSTS only over https (directly, or a trusted proxy's
+ * X-Forwarded-Proto): browsers ignore it over http, and it means nothing there.
  */
 function pageHeaders (request: FastifyRequest, reply: FastifyReply) {
+  if (request.protocol === 'https') reply.header('strict-transport-security', HSTS)
   if (request.protocol === 'https' || LOOPBACK_HOST.test(request.hostname)) {
     reply.header('cross-origin-opener-policy', 'same-origin-allow-popups')
     reply.header('origin-agent-cluster', '?1')

@@ -1,7 +1,7 @@
-// Sign-in with a Puter token, the current session, and sign-out.
+// Sign-in with a Puter token (for the accounts this server accepts), the current session, and sign-out, here or everywhere.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../schemas/common.ts'
-import { MeResponseSchema, SignInBodySchema, SignInResponseSchema, SignOutResponseSchema } from '../schemas/auth.ts'
+import { MeResponseSchema, SignInBodySchema, SignInResponseSchema, SignOutEverywhereResponseSchema, SignOutResponseSchema } from '../schemas/auth.ts'
 import { PuterHttpError, PuterNetworkError } from '../puter/client.ts'
 import { errors } from '../errors.ts'
 
@@ -9,7 +9,11 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { store, puter, config } = fastify
   const security = [{ sessionCookie: [] }]
 
-  if (!config.PUBLIC_URL && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(config.HOST)) {
+  const exposed = !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(config.HOST)
+  if (exposed && !config.ALLOWED_PUTER_USERS) {
+    fastify.log.warn({ host: config.HOST }, 'ALLOWED_PUTER_USERS is not set and the server listens beyond this machine: anyone with a Puter account can sign in and mint keys. List the Puter usernames (or uuids) that may use it in ALLOWED_PUTER_USERS')
+  }
+  if (exposed && !config.PUBLIC_URL) {
     fastify.log.warn('PUBLIC_URL is not set: dashboard sign-ins through puter.js are checked against the Puter app of the origin each request names (its Host header). Set PUBLIC_URL to the address people open the dashboard at')
   }
 
@@ -44,7 +48,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Auth'],
       summary: 'Sign in with a Puter token',
-      description: "Checks the token with Puter (`GET /whoami`) and accepts the person's own tokens (session or API token) and tokens issued by puter.js sign-in to this server's own Puter app (the app Puter derives from PUBLIC_URL, or from this request's origin). Tokens of other Puter apps are refused with 403 `token_foreign_app`. The token is stored encrypted for the user and sets the session cookie; a sign-in through the popup never replaces a working token the person pasted themselves.",
+      description: "Checks the token with Puter (`GET /whoami`) and accepts the person's own tokens (session or API token) and tokens issued by puter.js sign-in to this server's own Puter app (the app Puter derives from PUBLIC_URL, or from this request's origin). Tokens of other Puter apps are refused with 403 `token_foreign_app`; accounts ALLOWED_PUTER_USERS does not list with 403 `user_not_allowed`, disabled ones with 403 `user_disabled` (neither stores anything). The token is stored encrypted for the user and sets the session cookie; a sign-in through the popup never replaces a working token the person pasted themselves.",
       body: SignInBodySchema,
       response: { 200: SignInResponseSchema, ...errorResponses(400, 401, 403, 415, 429, 502, 504) }
     }
@@ -72,11 +76,13 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       throw err instanceof PuterNetworkError ? new errors.UpstreamUnreachable() : new errors.UpstreamFailed('Puter answered with an error; try again later.')
     }
     const user = { uuid: who.uuid, username: who.username }
+    // Before anything is stored: a refused account leaves no trace but the log line of its refusal.
+    fastify.checkAccess(user, (await store.getUser(user.uuid))?.disabledAt !== undefined)
     const keep = appUid !== undefined && await storedUserTokenWorks(user.uuid)
     await store.upsertUser({ ...user, token: keep ? null : { value: token, kind: appUid === undefined ? 'user' : 'app', appUid } })
     const { expiresAt } = await fastify.startSession(request, reply, user)
     request.log.info({ user: user.username, tokenKind: appUid === undefined ? 'user' : 'app', keptStoredToken: keep }, 'signed in')
-    return { user, expiresAt }
+    return { user, isAdmin: fastify.isAdmin(user), expiresAt }
   })
 
   fastify.get('/me', {
@@ -85,10 +91,10 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Auth'],
       summary: 'The signed-in user',
       security,
-      response: { 200: MeResponseSchema, ...errorResponses(401) }
+      response: { 200: MeResponseSchema, ...errorResponses(401, 403) }
     }
   }, async (request) => {
-    return { user: request.user!, expiresAt: request.sessionExpiresAt! }
+    return { user: request.user!, isAdmin: fastify.isAdmin(request.user!), expiresAt: request.sessionExpiresAt! }
   })
 
   fastify.post('/signout', {
@@ -103,6 +109,22 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     await fastify.endSession(request, reply)
     return { signedOut: true as const }
+  })
+
+  fastify.post('/signout-everywhere', {
+    onRequest: [fastify.requireSameOrigin, fastify.requireSession],
+    schema: {
+      tags: ['Auth'],
+      summary: 'Sign out everywhere',
+      description: 'Deletes every session of the signed-in user (other browsers and devices included) and clears this cookie. API keys keep working: revoke them under /account/revoke-keys.',
+      security,
+      response: { 200: SignOutEverywhereResponseSchema, ...errorResponses(401, 403, 415, 500) }
+    }
+  }, async (request, reply) => {
+    const sessions = await store.deleteSessionsOf(request.user!.uuid)
+    await fastify.endSession(request, reply)
+    request.log.info({ user: request.user!.username, sessions }, 'signed out everywhere')
+    return { signedOut: true as const, sessions }
   })
 }
 

@@ -28,11 +28,17 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       security,
       summary: 'Create an API key',
-      description: 'Mints a random `sk-` key. The full key is in this answer; later it can be revealed only when the server runs with KEY_REVEAL=true.',
+      description: 'Mints a random `sk-` key. The full key is in this answer (sent with `Cache-Control: no-store`); later it can be revealed only when the server runs with KEY_REVEAL=true.',
       body: CreateKeyBodySchema,
       response: { 201: CreatedKeySchema, ...errorResponses(400, 401, 403, 409, 415, 500) }
+    },
+    // Every field is optional, so no body at all (or an empty JSON one) means {}.
+    preValidation: async (request) => {
+      request.body ??= {}
     }
   }, async (request, reply) => {
+    // The answer holds the full key: no cache may keep it.
+    reply.header('cache-control', 'no-store')
     const created = await store.createKey(request.user!.uuid, {
       name: request.body?.name,
       keepSecret: config.KEY_REVEAL,
@@ -47,7 +53,7 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags,
       security,
       summary: 'List your API keys',
-      response: { 200: KeyListSchema, ...errorResponses(401) }
+      response: { 200: KeyListSchema, ...errorResponses(401, 403) }
     }
   }, async (request) => {
     return { object: 'list' as const, data: (await store.listKeys(request.user!.uuid)).map(keySummary) }
@@ -60,7 +66,7 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Reveal the full key',
       description: 'Answers with `Cache-Control: no-store`. 404 when the key is not yours, or was created with KEY_REVEAL off.',
       params: KeyIdParamsSchema,
-      response: { 200: RevealedKeySchema, ...errorResponses(401, 404) }
+      response: { 200: RevealedKeySchema, ...errorResponses(401, 403, 404, 500) }
     }
   }, async (request, reply) => {
     const { id } = request.params

@@ -7,7 +7,7 @@ export const KeyIdParamsSchema = Type.Object({
 
 export const CreateKeyBodySchema = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 100, description: 'A label to recognise the key by' }))
-}, { description: 'Options for the new key' })
+}, { additionalProperties: false, description: 'Options for the new key; an empty body (or none) is `{}`. Unknown fields are refused, so a misspelt option is not silently ignored' })
 
 const KeyFields = {
   id: Type.String({ description: 'Key id, used in the URLs below' }),

@@ -53,15 +53,20 @@ export function randomToken (bytes: number): string {
 
 /**
  * Decrypts a sealed value once and keeps the plaintext under a name (a user id) for reads on every request; a new
- * sealed value under the same name (a new sign-in) replaces it.
+ * sealed value under the same name (a new sign-in) replaces it, and forget() drops it (a deleted user).
  */
 export function createDecryptCache (box: SecretBox) {
   const cache = new Map<string, { sealed: string, plain: string }>()
-  return function decryptCached (name: string, sealed: string): string {
-    const cached = cache.get(name)
-    if (cached?.sealed === sealed) return cached.plain
-    const plain = box.decrypt(sealed)
-    cache.set(name, { sealed, plain })
-    return plain
+  return {
+    get (name: string, sealed: string): string {
+      const cached = cache.get(name)
+      if (cached?.sealed === sealed) return cached.plain
+      const plain = box.decrypt(sealed)
+      cache.set(name, { sealed, plain })
+      return plain
+    },
+    forget (name: string) {
+      cache.delete(name)
+    }
   }
 }

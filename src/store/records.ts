@@ -8,6 +8,7 @@ export const UserRecordSchema = Type.Object({
   token: Type.String({ description: 'Newest Puter token, encrypted' }),
   tokenKind: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('app')], { description: "The person's own token, or an app-under-user token of this server's Puter app; absent in files written before it was recorded" })),
   appUid: Type.Optional(Type.String({ description: 'For an app token: the Puter app it was issued to' })),
+  disabledAt: Type.Optional(Type.String({ description: 'When an administrator disabled the user; absent while the user may sign in and use keys' })),
   createdAt: Type.String(),
   updatedAt: Type.String()
 })

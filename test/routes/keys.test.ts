@@ -10,6 +10,7 @@ t.test('create, list, reveal and delete a key', async (t) => {
 
   const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: { cookie }, payload: { name: 'Roo Code' } })
   t.equal(res.statusCode, 201)
+  t.equal(res.headers['cache-control'], 'no-store', 'the answer holding the full key is never cached')
   const created = res.json()
   t.match(created, { id: /^key_/, name: 'Roo Code', key: /^sk-[A-Za-z0-9_-]{32,}$/, preview: /^sk-.{4}….{4}$/, createdAt: String, hasSecret: true })
   t.equal(created.preview, `${created.key.slice(0, 7)}…${created.key.slice(-4)}`)
@@ -69,6 +70,37 @@ t.test('unknown ids and bad bodies', async (t) => {
     t.match(res.json(), { error: { type: 'invalid_request_error', message: String } }, `${name}: OpenAI-shaped`)
   }
   t.equal((await app.inject({ url: '/v1/keys', headers: { cookie } })).json().data.length, 0, 'nothing was created')
+})
+
+t.test('unknown fields are refused by name, so a misspelt option never looks as if it was set', async (t) => {
+  const { app } = await setup(t)
+  const cookie = await signIn(app)
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['expires', { expires: '2020' }, 'expires'],
+    ['beside a name', { name: 'ok', scopes: ['chat'] }, 'scopes'],
+    ['a misspelt name', { nmae: 'Roo' }, 'nmae']
+  ]
+  for (const [name, payload, field] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: { cookie }, payload })
+    t.equal(res.statusCode, 400, `${name}: 400`)
+    t.match(res.json(), { error: { type: 'invalid_request_error', code: 'invalid_request', param: field, message: `Invalid request: unrecognized field "${field}"` } }, `${name}: names ${field}`)
+  }
+  t.equal((await app.inject({ url: '/v1/keys', headers: { cookie } })).json().data.length, 0, 'nothing was created')
+})
+
+t.test('the name is optional, and so is the body: none, or an empty JSON one, is {}', async (t) => {
+  const { app } = await setup(t)
+  const cookie = await signIn(app)
+  const cases: Array<[string, Record<string, string>, string | undefined]> = [
+    ['no body, no content type', {}, undefined],
+    ['empty body with content-type application/json', { 'content-type': 'application/json' }, ''],
+    ['{}', { 'content-type': 'application/json' }, '{}']
+  ]
+  for (const [name, headers, payload] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: { cookie, ...headers }, ...(payload === undefined ? {} : { payload }) })
+    t.equal(res.statusCode, 201, `${name}: 201 (${res.statusCode === 201 ? 'created' : res.body})`)
+    t.equal(res.json().name, 'Untitled key', `${name}: the default name`)
+  }
 })
 
 t.test('two users cannot see or touch each other\'s keys', async (t) => {

@@ -1,29 +1,12 @@
 // The store contract as tests: every backend runs this suite through a factory (test/store/json.test.ts for the JSON file).
 import t from 'tap'
 import { errors } from '../../src/errors.ts'
-import type { Store, StoreChange, StoreOptions } from '../../src/store/types.ts'
-
-/** Opens a store on the backend's data; every call opens another instance on the same data (a restart). */
-type OpenStore = (opts?: StoreOptions) => Promise<Store>
-/** Makes a fresh, empty backend for one test and says how to open stores on it. */
-type BackendFactory = (t: { teardown: (fn: () => unknown) => void }) => Promise<OpenStore>
-
-const ALICE = { uuid: 'u-alice', username: 'alice', token: { value: 'puter-token-alice-SECRET', kind: 'user' as const } }
-const BOB = { uuid: 'u-bob', username: 'bob', token: { value: 'puter-token-bob-SECRET', kind: 'user' as const } }
-const KEY_OPTS = { keepSecret: true, maxKeys: 10 }
+import type { StoreChange } from '../../src/store/types.ts'
+import { ALICE, BOB, KEY_OPTS, freshBackend, type BackendFactory } from './fixtures/contract.ts'
+import { accountContract } from './contract-accounts.ts'
 
 export function storeContract (backend: string, factory: BackendFactory) {
-  /** A fresh backend and an opener whose stores are closed when the test ends. */
-  async function fresh (t: { teardown: (fn: () => unknown) => void }) {
-    const open = await factory(t)
-    const opened: Store[] = []
-    t.teardown(async () => { for (const s of opened) await s.close() })
-    return async (opts?: StoreOptions) => {
-      const store = await open(opts)
-      opened.push(store)
-      return store
-    }
-  }
+  const fresh = (t: { teardown: (fn: () => unknown) => void }) => freshBackend(factory, t)
 
   t.test(`${backend}: users are created, renamed and keep or replace their Puter token`, async (t) => {
     const store = await (await fresh(t))()
@@ -215,4 +198,6 @@ export function storeContract (backend: string, factory: BackendFactory) {
     t.equal(again.findKey(k.key)?.id, k.id)
     t.same(await again.revealKey('u-alice', k.id), { key: k.key })
   })
+
+  accountContract(backend, factory)
 }

@@ -44,15 +44,18 @@ t.test('random tokens are URL-safe with the entropy asked for', async (t) => {
   t.not(randomToken(16), randomToken(16))
 })
 
-t.test('the decrypt cache decrypts once per sealed value and follows a new one', async (t) => {
+t.test('the decrypt cache decrypts once per sealed value, follows a new one and forgets on request', async (t) => {
   let decryptions = 0
   const counting = { ...box, decrypt: (s: string) => { decryptions++; return box.decrypt(s) } }
   const cached = createDecryptCache(counting)
   const first = box.encrypt('token-1')
-  t.equal(cached('u-1', first), 'token-1')
-  t.equal(cached('u-1', first), 'token-1')
+  t.equal(cached.get('u-1', first), 'token-1')
+  t.equal(cached.get('u-1', first), 'token-1')
   t.equal(decryptions, 1, 'decrypted once for two reads')
-  t.equal(cached('u-1', box.encrypt('token-2')), 'token-2', 'a new sealed value under the same name is decrypted')
-  t.equal(cached('u-2', first), 'token-1', 'names are separate')
+  t.equal(cached.get('u-1', box.encrypt('token-2')), 'token-2', 'a new sealed value under the same name is decrypted')
+  t.equal(cached.get('u-2', first), 'token-1', 'names are separate')
   t.equal(decryptions, 3)
+  cached.forget('u-2')
+  t.equal(cached.get('u-2', first), 'token-1')
+  t.equal(decryptions, 4, 'a forgotten name is decrypted again')
 })

@@ -101,6 +101,47 @@ t.test('a data file from before usage totals and token kinds loads with zeros an
   t.match(JSON.parse(await readFile(file, 'utf8')).keys.key_old, { requestCount: 43, errorCount: 1, inputTokens: 5, outputTokens: 0 }, 'the next write adds the new totals')
 })
 
+t.test('a file from before the APP_SECRET check: another secret is refused by its tokens; the right one adds the check', async (t) => {
+  const file = join(await tempDir(t), 'api-store.json')
+  const user = (sealed: string) => ({ uuid: 'u-1', username: 'alice', token: sealed, createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z' })
+  const old = JSON.stringify({ version: 1, users: { 'u-1': user(box.encrypt('old-token')) }, sessions: {}, keys: {} })
+  await writeFile(file, old)
+  const err = await createJsonStore({ file, box: createSecretBox('another-app-secret-0123456789') }).then(() => null, (e) => e)
+  t.ok(err instanceof errors.StoreLoadFailed, 'errors.StoreLoadFailed')
+  t.match(err?.message, `The data file ${file} was written with a different APP_SECRET`)
+  t.equal(await readFile(file, 'utf8'), old, 'left byte-for-byte untouched')
+
+  const store = await open(t, file)
+  t.equal(store.getUserToken('u-1'), 'old-token')
+  t.notOk('secretCheck' in JSON.parse(await readFile(file, 'utf8')), 'opening alone writes nothing')
+  await store.createKey('u-1', KEY_OPTS)
+  t.match(JSON.parse(await readFile(file, 'utf8')).secretCheck, /^[A-Za-z0-9_-]{40,}$/, 'the first write adds the check value')
+})
+
+t.test('a stored value edited by hand fails only its own read, with a named error, and does not stop the start', async (t) => {
+  const file = join(await tempDir(t), 'api-store.json')
+  const first = await open(t, file)
+  await first.upsertUser(ALICE)
+  await first.upsertUser({ uuid: 'u-2', username: 'bob', token: { value: 'bob-token', kind: 'user' } })
+  const good = await first.createKey('u-1', KEY_OPTS)
+  const bad = await first.createKey('u-1', KEY_OPTS)
+  await first.close()
+  const doc = JSON.parse(await readFile(file, 'utf8'))
+  // A well-formed value whose authentication tag belongs to another one.
+  const [version, iv, , body] = doc.users['u-2'].token.split('.')
+  doc.users['u-2'].token = [version, iv, box.encrypt('other').split('.')[2], body].join('.')
+  doc.keys[bad.id].secret = 'v1.garbage.garbage.garbage'
+  await writeFile(file, JSON.stringify(doc))
+
+  const store = await open(t, file)
+  t.equal(store.getUserToken('u-1'), ALICE.token.value)
+  t.throws(() => store.getUserToken('u-2'), errors.StoredTokenUnreadable, 'the edited token: errors.StoredTokenUnreadable')
+  t.same(await store.revealKey('u-1', good.id), { key: good.key })
+  const err = await store.revealKey('u-1', bad.id).then(() => null, (e) => e)
+  t.ok(err instanceof errors.StoredSecretUnreadable, 'the edited key secret: errors.StoredSecretUnreadable')
+  t.match(err?.message, new RegExp(`key ${bad.id} cannot be decrypted.*Revoke it and create a new one`))
+})
+
 t.test('a failed write is reported and leaves memory and file as they were', async (t) => {
   const file = join(await tempDir(t), 'api-store.json')
   let fail = false

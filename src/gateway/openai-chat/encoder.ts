@@ -100,18 +100,15 @@ export function createChatStreamEncoder (meta: ChatMeta & { includeUsage: boolea
     },
 
     /**
-     * The closing events, unless an error already closed the stream: the finish_reason chunk, usage (zeros when
-     * Puter gave none), then [DONE]. With includeUsage, usage is OpenAI's separate `choices: []` chunk; without
-     * it, usage rides on the finish_reason chunk, so clients that index choices[0] on every chunk do not break.
+     * The closing events, unless an error already closed the stream: the finish_reason chunk, then [DONE]. As
+     * OpenAI: usage (zeros when Puter gave none) only with includeUsage, in a separate `choices: []` chunk before
+     * [DONE]; never on the finish_reason chunk.
      */
     finish (): string {
       if (finished) return ''
       finished = true
-      const usageJson = JSON.stringify(toChatUsage(usage))
-      const last = `${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason(toolCount, signalled)}"}]`
-      return meta.includeUsage
-        ? `${last}}\n\n${head}[],"usage":${usageJson}}\n\n${DONE}`
-        : `${last},"usage":${usageJson}}\n\n${DONE}`
+      const last = `${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finishReason(toolCount, signalled)}"}]}\n\n`
+      return meta.includeUsage ? `${last}${head}[],"usage":${JSON.stringify(toChatUsage(usage))}}\n\n${DONE}` : last + DONE
     },
 
     /** Whether the stream has been closed (by finish() or an error event). */

@@ -1,10 +1,61 @@
-// OpenAI Chat Completions request body -> the `args` of Puter's `puter-chat-completion` driver call. Pure.
+// OpenAI Chat Completions request body -> the `args` of Puter's `puter-chat-completion` driver call, with what OpenAI
+// would refuse and what Puter has no equivalent for. Pure.
 import type { ChatCompletionRequest, ChatMessage } from './schema.ts'
 
 type Obj = Record<string, unknown>
 
 const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value)
 const str = (value: unknown): string | undefined => typeof value === 'string' ? value : undefined
+
+/** Content part types sent on to Puter. */
+const FORWARDED_PARTS = new Set(['text', 'image_url'])
+/** OpenAI's other part types: accepted, but Puter has no equivalent here, so they are dropped. Any other is refused. */
+const DROPPED_PARTS = new Set(['input_audio', 'file', 'refusal'])
+/** Roles whose messages need content (OpenAI lets only an assistant turn of tool calls, or a function result, go without). */
+const CONTENT_REQUIRED = new Set(['system', 'developer', 'user', 'tool'])
+/** Request fields this gateway reads (n and stream_options in the route); any other field is dropped. */
+const READ_FIELDS = new Set(['model', 'messages', 'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call', 'temperature',
+  'top_p', 'max_tokens', 'max_completion_tokens', 'reasoning_effort', 'stop', 'stream', 'stream_options', 'n'])
+
+/** Puter turns every tool into a function tool; other OpenAI tool types cannot work there. */
+function isFunctionTool<T extends { type: string, function?: object }> (tool: T): tool is T & Required<Pick<T, 'function'>> {
+  return tool.type === 'function' && isObj(tool.function)
+}
+
+/**
+ * The first thing in a schema-valid request that OpenAI would refuse (the schema is open on purpose, and cannot say
+ * "content is required unless..."), naming its field; undefined when there is none.
+ */
+export function requestProblem (req: ChatCompletionRequest): { param: string, message: string } | undefined {
+  for (const [i, m] of req.messages.entries()) {
+    const at = `messages.${i}.content`
+    if (m.content === null || m.content === undefined) {
+      const toolTurn = (m.tool_calls?.length ?? 0) > 0 || isObj(m.function_call)
+      if (CONTENT_REQUIRED.has(m.role)) return { param: at, message: `${at} must be a string or an array of content parts: a ${m.role} message needs content` }
+      if (m.role === 'assistant' && !toolTurn) return { param: at, message: `${at} must be a string or an array of content parts: an assistant message needs content unless it has tool_calls` }
+      continue
+    }
+    if (!Array.isArray(m.content)) continue
+    for (const [j, part] of m.content.entries()) {
+      if (!FORWARDED_PARTS.has(part.type) && !DROPPED_PARTS.has(part.type)) {
+        return { param: `${at}.${j}.type`, message: `${at}.${j}.type must be one of ${[...FORWARDED_PARTS, ...DROPPED_PARTS].join(', ')}` }
+      }
+      if (part.type === 'text' && typeof part.text !== 'string') return { param: `${at}.${j}.text`, message: `${at}.${j}.text is required in a part of type text` }
+    }
+  }
+  for (const [i, tool] of (req.tools ?? []).entries()) {
+    if (tool.type === 'function' && !isObj(tool.function)) return { param: `tools.${i}.function`, message: `tools.${i}.function is required in a tool of type function` }
+  }
+  return undefined
+}
+
+/** What toPuterArgs leaves out because Puter has no equivalent, by name only (for a debug line); undefined for nothing. */
+export function droppedByTranslation (req: ChatCompletionRequest): { fields: string[], toolTypes: string[], partTypes: string[] } | undefined {
+  const fields = Object.entries(req).filter(([name, value]) => !READ_FIELDS.has(name) && value !== null && value !== undefined).map(([name]) => name)
+  const toolTypes = [...new Set((req.tools ?? []).filter((tool) => !isFunctionTool(tool)).map((tool) => tool.type))]
+  const partTypes = [...new Set(req.messages.flatMap((m) => Array.isArray(m.content) ? m.content.map((part) => part.type) : []).filter((type) => DROPPED_PARTS.has(type)))]
+  return fields.length + toolTypes.length + partTypes.length > 0 ? { fields, toolTypes, partTypes } : undefined
+}
 
 /**
  * Maps an OpenAI chat completions body onto Puter's `/drivers/call` `args`. Only known fields are sent;
@@ -105,7 +156,7 @@ function toPuterContent (content: ChatMessage['content']): string | Obj[] | unde
         const url = isObj(part.image_url) ? str(part.image_url.url) : str(part.image_url)
         if (url) parts.push({ type: 'image_url', image_url: { url } })
       }
-      // Other part types (input_audio, file, ...) have no Puter equivalent here and are dropped.
+      // DROPPED_PARTS (input_audio, file, refusal) have no Puter equivalent here.
     }
   }
   return parts.length > 0 ? parts : undefined
@@ -139,8 +190,7 @@ function toPuterTools (req: ChatCompletionRequest): Obj[] | undefined {
   if (!source) return undefined
   const tools: Obj[] = []
   for (const tool of source) {
-    // Puter turns every tool into a function tool; other OpenAI tool types cannot work, so they are left out.
-    if (tool.type !== 'function' || !isObj(tool.function)) continue
+    if (!isFunctionTool(tool)) continue
     const { name, description, parameters, strict } = tool.function
     const fn: Obj = { name }
     if (description !== undefined) fn.description = description

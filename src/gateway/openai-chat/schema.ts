@@ -20,7 +20,7 @@ const ImageUrlSchema = Type.Object({
 }, { ...OPEN, description: 'An image reference' })
 
 const ContentPartSchema = Type.Object({
-  type: Type.String({ minLength: 1, description: 'text or image_url (other part types are accepted and dropped)' }),
+  type: Type.String({ minLength: 1, description: 'text or image_url; input_audio, file and refusal are accepted and dropped (Puter has no equivalent); other types are refused' }),
   text: Type.Optional(Type.String({ description: 'The text of a text part' })),
   image_url: Type.Optional(Type.Union([ImageUrlSchema, Type.String()], { description: 'The image of an image_url part (an object; a bare URL string is tolerated)' }))
 }, { ...OPEN, description: 'One part of a message content array; `cache_control` and other extras are ignored' })
@@ -44,7 +44,7 @@ export const ChatMessageSchema = Type.Object({
     Type.Literal('function')
   ], { description: 'Who wrote the message. developer is sent as system; function (legacy) as tool' }),
   content: Type.Optional(Type.Union([Type.String(), Type.Array(ContentPartSchema), Type.Null()], {
-    description: 'Text, an array of parts (text, image_url), or null for an assistant turn made only of tool calls'
+    description: 'Text or an array of parts (text, image_url). Required, except on an assistant turn with tool_calls or function_call (null or absent there), and on a legacy function result'
   })),
   name: Type.Optional(Type.String({ description: 'Participant name; for role function, the function name (not forwarded otherwise)' })),
   tool_calls: Type.Optional(Type.Array(ToolCallSchema, { description: 'Tool calls of an assistant turn' })),
@@ -63,7 +63,7 @@ const FunctionDefinitionSchema = Type.Object({
 }, { ...OPEN, description: 'A function the model may call' })
 
 const ToolSchema = Type.Object({
-  type: Type.String({ description: 'function (tools of other types are dropped)' }),
+  type: Type.String({ description: 'function (then `function` is required); tools of other types are dropped' }),
   function: Type.Optional(FunctionDefinitionSchema)
 }, { ...OPEN, description: 'A tool the model may call' })
 
@@ -91,7 +91,7 @@ export const ChatCompletionRequestSchema = Type.Object({
   stop: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(Type.String())]), { description: 'Sequence(s) where generation stops' })),
   stream: Type.Optional(Nullable(Type.Boolean(), { description: 'Answer with server-sent events (chat.completion.chunk)' })),
   stream_options: Type.Optional(Nullable(Type.Object({
-    include_usage: Type.Optional(Nullable(Type.Boolean(), { description: 'Send a usage chunk before [DONE]' }))
+    include_usage: Type.Optional(Nullable(Type.Boolean(), { description: 'Send a usage chunk (no choices) before [DONE]; without it a stream carries no usage, as OpenAI\'s' }))
   }, OPEN), { description: 'Streaming options' })),
   n: Type.Optional(Nullable(Type.Integer({ minimum: 1 }), { description: 'Number of choices; only 1 is supported' })),
   user: Type.Optional(Nullable(Type.String(), { description: 'End-user id (not forwarded)' })),

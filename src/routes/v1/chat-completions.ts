@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { randomUUID } from 'node:crypto'
 import { errorResponses } from '../../schemas/common.ts'
 import { ChatCompletionRequestSchema, ChatCompletionSchema, ChatCompletionChunkSchema } from '../../gateway/openai-chat/schema.ts'
-import { toPuterArgs } from '../../gateway/openai-chat/request.ts'
+import { droppedByTranslation, requestProblem, toPuterArgs } from '../../gateway/openai-chat/request.ts'
 import { createChatStreamEncoder, encodeCompletion } from '../../gateway/openai-chat/encoder.ts'
 import { errors, withDetails } from '../../errors.ts'
 
@@ -38,6 +38,10 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const body = request.body
     // Puter returns one choice per call; say so rather than silently answering fewer than asked for.
     if (typeof body.n === 'number' && body.n > 1) throw withDetails(new errors.UnsupportedParameter('n > 1 is not supported by this gateway: Puter returns one choice per request.'), { param: 'n' })
+    const problem = requestProblem(body)
+    if (problem) throw withDetails(new errors.InvalidRequest(problem.message), { param: problem.param })
+    const dropped = droppedByTranslation(body)
+    if (dropped) request.log.debug(dropped, 'chat request: dropped what Puter has no equivalent for')
     const caller = request.caller!
     const token = fastify.puterTokenFor(caller)
     if (!token) throw new errors.NoPuterAccount()

@@ -24,6 +24,9 @@ const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
     route.bodyLimit ??= bodyLimit
   })
   fastify.addHook('onRequest', fastify.requireApiKey)
+  // JSON only: without this, a text/plain body reached the schema as a string ("body must be object") while a form
+  // body got 415. Every other content type now gets 415 unsupported_media_type.
+  fastify.removeContentTypeParser('text/plain')
 
   await fastify.register(modelRoutes)
   await fastify.register(chatCompletionRoutes)

@@ -7,6 +7,7 @@ import { errors } from '../../errors.ts'
 
 export const StoreDocumentSchema = Type.Object({
   version: Type.Literal(1),
+  secretCheck: Type.Optional(Type.String({ description: 'Digest of a fixed label under APP_SECRET: tells a start with another secret (see secret-check.ts); added by the first write' })),
   users: Type.Record(Type.String(), UserRecordSchema),
   sessions: Type.Record(Type.String({ description: 'Digest of the session cookie' }), SessionRecordSchema),
   keys: Type.Record(Type.String(), KeyRecordSchema)

@@ -1,18 +1,19 @@
 // The JSON file backend of the store: one document in memory, written atomically to one file by one locked process.
 import { writeFileAtomic, type AtomicWriter } from '../atomic-file.ts'
-import { createDecryptCache, randomToken, type SecretBox } from '../crypto.ts'
+import { createDecryptCache, randomToken } from '../crypto.ts'
 import { KEY_PREFIX, mintKey } from '../records.ts'
 import { addUsage, createUsageBuffer, keyView } from '../usage.ts'
 import { createChangeEmitter } from '../changes.ts'
+import { secretCheckValue, verifyAppSecret } from '../secret-check.ts'
 import type { Store, StoreOptions, UserRecord } from '../types.ts'
 import { errors } from '../../errors.ts'
 import { buildKeyIndex, loadDocument, type StoreDocument } from './document.ts'
 import { createCommitQueue } from './commit-queue.ts'
 import { lockDataFile } from './lock.ts'
+import { createAccountOps } from './accounts.ts'
 
 export interface JsonStoreOptions extends StoreOptions {
   file: string
-  box: SecretBox
   /** Replaces the atomic writer, for failure tests. */
   writer?: AtomicWriter
   /** How long a lock nobody refreshes is held to be a dead process's (see lock.ts). */
@@ -34,10 +35,16 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
   let initial: StoreDocument
   try {
     initial = await loadDocument(file)
+    verifyAppSecret(box, `The data file ${file}`, {
+      check: initial.secretCheck,
+      sealed: [...Object.values(initial.users).map((u) => u.token), ...Object.values(initial.keys).flatMap((k) => k.secret ?? [])]
+    })
   } catch (err) {
     await unlock().catch(() => {})
     throw err
   }
+  // Files from before the check value get it with their first write; a new file is created with it.
+  initial.secretCheck ??= secretCheckValue(box)
 
   const stats = { writes: 0 }
   // digest -> key id; rebuilt from the committed document after each successful write.
@@ -52,7 +59,7 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
   })
   const usage = createUsageBuffer(now)
   const changes = createChangeEmitter((err) => onError(err, 'change-listener'))
-  const decryptToken = createDecryptCache(box)
+  const tokens = createDecryptCache(box)
   const iso = (ms = now()) => new Date(ms).toISOString()
 
   async function flushUsage () {
@@ -81,6 +88,7 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
 
   return {
     stats,
+    ...createAccountOps({ queue, usage, changes, tokens, now }),
 
     async upsertUser (input) {
       const fresh = input.token === null
@@ -113,7 +121,12 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
 
     getUserToken (uuid) {
       const user = queue.doc.users[uuid]
-      return user ? decryptToken(uuid, user.token) : undefined
+      if (!user) return undefined
+      try {
+        return tokens.get(uuid, user.token)
+      } catch (cause) {
+        throw new errors.StoredTokenUnreadable({ cause })
+      }
     },
 
     // Expired sessions are pruned in the same write.
@@ -174,7 +187,11 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
       const k = queue.doc.keys[id]
       if (!k || k.userId !== userId) return { error: 'not_found' }
       if (k.secret === undefined) return { error: 'no_secret' }
-      return { key: box.decrypt(k.secret) }
+      try {
+        return { key: box.decrypt(k.secret) }
+      } catch (cause) {
+        throw new errors.StoredSecretUnreadable(id, { cause })
+      }
     },
 
     async deleteKey (userId, id) {

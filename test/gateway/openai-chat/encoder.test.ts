@@ -111,18 +111,24 @@ t.test('createChatStreamEncoder over Puter\'s stream lines', async (t) => {
     t.notOk('usage' in chunks[chunks.length - 2], 'finish chunk carries no usage when include_usage was asked')
   })
 
-  t.test('without include_usage, usage rides on the finish chunk; zeros when Puter gave none', async (t) => {
+  t.test('without include_usage, no usage at all (as OpenAI): the finish chunk, then [DONE]', async (t) => {
     const tr = createChatStreamEncoder({ ...META, includeUsage: false })
-    const evs = events(tr.start() + push(tr, { type: 'text', text: 'Lorem' }) + push(tr, { type: 'usage', usage: { usd_cents: null } }) + tr.finish())
-    t.same(evs.at(-2), {
+    const evs = events(tr.start() + push(tr, { type: 'text', text: 'Lorem' }) + push(tr, { type: 'usage', usage: { input_tokens: 3, output_tokens: 1 } }) + tr.finish())
+    t.strictSame(evs.at(-2), {
       id: META.id,
       object: 'chat.completion.chunk',
       created: META.created,
       model: META.model,
-      choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }
+      choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]
     })
     t.equal(evs.length, 4, 'role, text, finish, [DONE]')
+  })
+
+  t.test('with include_usage, zeros when Puter gave no usage', async (t) => {
+    const tr = createChatStreamEncoder({ ...META, includeUsage: true })
+    const evs = events(tr.start() + push(tr, { type: 'usage', usage: { usd_cents: null } }) + tr.finish()) as Array<Record<string, any>>
+    t.same(evs.at(-2)?.usage, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 })
+    t.same(evs.at(-2)?.choices, [])
   })
 
   const finishCases: Array<[string, unknown[], string]> = [

@@ -1,8 +1,8 @@
-// The OpenAI chat request: its schema, and its mapping onto Puter's driver call args.
+// The OpenAI chat request: its schema, its mapping onto Puter's driver call args, what is refused and what is dropped.
 import t from 'tap'
 import { Value } from '@sinclair/typebox/value'
 import { ChatCompletionRequestSchema, type ChatCompletionRequest } from '../../../src/gateway/openai-chat/schema.ts'
-import { toPuterArgs } from '../../../src/gateway/openai-chat/request.ts'
+import { droppedByTranslation, requestProblem, toPuterArgs } from '../../../src/gateway/openai-chat/request.ts'
 
 // Roo Code's request (clients.md), with the extras it really sends.
 const ROO_REQUEST = {
@@ -241,4 +241,41 @@ t.test('toPuterArgs', async (t) => {
   for (const c of messageCases) {
     t.same(toPuterArgs(req({ messages: c.messages })).messages, c.expect, c.name)
   }
+})
+
+t.test('requestProblem: what OpenAI refuses although the open schema lets it through, naming the field', async (t) => {
+  const call = { id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }
+  const refused: Array<[string, Record<string, unknown>, string]> = [
+    ['function tool without function', { tools: [{ type: 'function' }] }, 'tools.0.function'],
+    ['user content null', { messages: [{ role: 'user', content: null }] }, 'messages.0.content'],
+    ['developer content absent', { messages: [{ role: 'developer' }] }, 'messages.0.content'],
+    ['tool content null', { messages: [{ role: 'tool', tool_call_id: 'c', content: null }] }, 'messages.0.content'],
+    ['assistant content null, no tool calls', { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: [] }] }, 'messages.1.content'],
+    ['unknown part type', { messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'video' }] }] }, 'messages.0.content.1.type'],
+    ['text part without text', { messages: [{ role: 'user', content: [{ type: 'text', text: 5 }] }] }, 'messages.0.content.0.text']
+  ]
+  for (const [name, body, param] of refused) t.match(requestProblem(req(body)), { param, message: new RegExp(`^${param.replaceAll('.', '\\.')} `) }, name)
+
+  const accepted: Array<[string, Record<string, unknown>]> = [
+    ["Roo Code's request", ROO_REQUEST],
+    ['assistant content null with tool calls', { messages: [{ role: 'assistant', content: null, tool_calls: [call] }] }],
+    ['assistant without content, with function_call', { messages: [{ role: 'assistant', function_call: { name: 'f' } }] }],
+    ['function result with content null', { messages: [{ role: 'function', name: 'f', content: null }] }],
+    ['OpenAI part types Puter lacks', { messages: [{ role: 'user', content: [{ type: 'input_audio' }, { type: 'file' }] }, { role: 'assistant', content: [{ type: 'refusal', refusal: 'no' }] }] }],
+    ['tools of other types', { tools: [{ type: 'web_search_preview' }, { type: 'custom', custom: { name: 'x' } }] }],
+    ['tools null', { tools: null }]
+  ]
+  for (const [name, body] of accepted) t.equal(requestProblem(req(body)), undefined, name)
+})
+
+t.test('droppedByTranslation: the names of what Puter has no equivalent for, or undefined', async (t) => {
+  t.equal(droppedByTranslation(ROO_REQUEST as ChatCompletionRequest), undefined, "Roo Code's request loses nothing")
+  t.equal(droppedByTranslation(req({ user: null, seed: null, n: 1, stream_options: { include_usage: true } })), undefined, 'nulls, n and stream_options are not losses')
+  t.same(droppedByTranslation(req({
+    seed: 1,
+    response_format: { type: 'json_object' },
+    metadata: { a: 1 },
+    tools: [{ type: 'function', function: { name: 'f' } }, { type: 'web_search_preview' }, { type: 'web_search_preview' }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'input_audio' }, { type: 'file' }, { type: 'input_audio' }] }]
+  })), { fields: ['seed', 'response_format', 'metadata'], toolTypes: ['web_search_preview'], partTypes: ['input_audio', 'file'] })
 })
