@@ -243,7 +243,11 @@ async function startGateway (name: string, upstream: string, files: GatewayFiles
     PUTER_API_ORIGIN: upstream,
     LOG_LEVEL: 'warn',
     USAGE_FLUSH_SECONDS: String(USAGE_FLUSH_SECONDS),
-    TRUST_PROXY: 'false'
+    TRUST_PROXY: 'false',
+    // One key carries all the load (50 connections, then 1,000 open streams): lift the per-key in-flight cap,
+    // and the cap on sockets to Puter, safety defaults, so the run measures the proxy and not the refusals.
+    KEY_MAX_CONCURRENCY: '100000',
+    PUTER_MAX_CONNECTIONS: '4000'
   }, nodeArgs)
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000

@@ -155,9 +155,15 @@ export async function buildApp (opts: BuildAppOptions = {}) {
     clientErrorHandler: answerClientError
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  // Every answer names its request, as OpenAI's do (clients and the SDK report it with errors).
+  // Every answer names its request, as OpenAI's do (clients and the SDK report it with errors). Unknown paths are
+  // answered here, before their body is read: nothing unauthenticated makes the server parse a body. One
+  // callback-style hook for both: it runs on every request, the hot AI routes included.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    if (request.is404) {
+      notFound(request, reply)
+      return
+    }
     done()
   })
   app.removeContentTypeParser('application/json')
@@ -194,10 +200,6 @@ export async function buildApp (opts: BuildAppOptions = {}) {
     return reply.code(404).send(openAIErrorBody({ message, type: 'invalid_request_error', param: null, code: 'not_found' }))
   }
   app.setNotFoundHandler(notFound)
-  // Unknown paths are answered before their body is read: nothing unauthenticated makes the server parse a body.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.is404) return notFound(request, reply)
-  })
 
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/auth' })

@@ -40,8 +40,10 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (typeof body.n === 'number' && body.n > 1) throw withDetails(new errors.UnsupportedParameter('n > 1 is not supported by this gateway: Puter returns one choice per request.'), { param: 'n' })
     const problem = requestProblem(body)
     if (problem) throw withDetails(new errors.InvalidRequest(problem.message), { param: problem.param })
-    const dropped = droppedByTranslation(body)
-    if (dropped) request.log.debug(dropped, 'chat request: dropped what Puter has no equivalent for')
+    if (request.log.level === 'debug' || request.log.level === 'trace') {
+      const dropped = droppedByTranslation(body)
+      if (dropped) request.log.debug(dropped, 'chat request: dropped what Puter has no equivalent for')
+    }
     const caller = request.caller!
     const token = fastify.puterTokenFor(caller)
     if (!token) throw new errors.NoPuterAccount()
