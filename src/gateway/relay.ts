@@ -57,6 +57,8 @@ interface RelayOptions {
 
 interface OpenStream {
   keyId: string | null
+  /** What to write after a silence. */
+  keepAlive: string
   startedAt: number
   lastWrite: number
   write: (s: string) => boolean
@@ -72,11 +74,10 @@ export function createRelay (opts: RelayOptions) {
     const at = now()
     for (const s of open) {
       if (at - s.startedAt >= opts.maxStreamMs) s.cut('stream_timeout', `The stream was open longer than the server's limit of ${Math.round(opts.maxStreamMs / 1000)} s and was ended.`)
-      else if (at - s.lastWrite >= opts.keepAliveMs) s.write(keepAliveOf.get(s) ?? '')
+      else if (at - s.lastWrite >= opts.keepAliveMs) s.write(s.keepAlive)
     }
   }, Math.max(100, Math.min(opts.keepAliveMs, opts.maxStreamMs) / 4))
   timer.unref()
-  const keepAliveOf = new WeakMap<OpenStream, string>()
 
   /**
    * Runs one call for a request and answers it: returns the body of a plain answer (the route returns it), or
@@ -163,6 +164,7 @@ export function createRelay (opts: RelayOptions) {
     const totals = { upstreamChunks: 0, upstreamBytes: 0, events: 0, writes: 0, sentBytes: 0 }
     const stream: OpenStream = {
       keyId,
+      keepAlive: spec.keepAlive,
       startedAt: at,
       lastWrite: at,
       write (s: string) {
@@ -181,7 +183,6 @@ export function createRelay (opts: RelayOptions) {
         finish()
       }
     }
-    keepAliveOf.set(stream, spec.keepAlive)
     open.add(stream)
 
     // The opening event goes out with the first upstream chunk when that is already here (one write, not two, per
