@@ -1,7 +1,8 @@
 // Entry point: load the configuration once (environment and .env), build the app and its logger from it, listen,
 // and shut down gracefully. A start that cannot succeed prints one line saying why, and exits non-zero.
 import closeWithGrace from 'close-with-grace'
-import { buildApp, loggerOptions, type App } from './app.ts'
+import { buildApp, type App } from './app.ts'
+import { loggerOptions } from './logging.ts'
 import { loadConfig, type Config } from './config.ts'
 
 /** Ends the start: the reason in one line on stderr, without a stack trace (nothing in it would help). */

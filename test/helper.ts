@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { buildApp, loggerOptions, type App } from '../src/app.ts'
+import { buildApp, type App } from '../src/app.ts'
+import { loggerOptions } from '../src/logging.ts'
 import { startFakePuter, type FakePuter } from './fake-puter/server.ts'
 
 type Tap = { teardown: (fn: () => unknown) => void }

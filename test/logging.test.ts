@@ -1,7 +1,7 @@
 // No secret reaches a log line (Puter tokens, sk- keys, session cookies, Authorization headers, keys and tokens in
 // URLs), and LOG_LEVEL=debug/trace add what a reader needs to follow a request.
 import t from 'tap'
-import { scrubSecrets } from '../src/app.ts'
+import { scrubSecrets } from '../src/logging.ts'
 import { setup, signIn, createKey, ALICE } from './helper.ts'
 
 t.test('a full sign-in, key, chat and error flow logs no secret', async (t) => {

@@ -9,6 +9,7 @@ import { createNdjsonSplitter } from '../puter/ndjson.ts'
 import { lineToEvent, normalizeResult, answerToEvents } from '../puter/normalize.ts'
 import { isPuterFailure, networkFailure, puterFailure } from '../puter/failures.ts'
 import { errors } from '../errors.ts'
+import { debugEnabled } from '../logging.ts'
 
 /** A client API's stream encoding over the neutral events. Each method returns the bytes to write now ('' for none). */
 interface StreamEncoder {
@@ -86,9 +87,10 @@ export function createRelay (opts: RelayOptions) {
    */
   async function run<T> (request: FastifyRequest, reply: FastifyReply, token: string, keyId: string | null, spec: RelaySpec<T>, outcome: RelayOutcome): Promise<T | undefined> {
     const upstream = new AbortController()
+    const debug = debugEnabled(request.log)
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) upstream.abort() })
     const started = now()
-    request.log.debug({ driver: spec.call.driver, method: spec.call.method, model: spec.call.args.model, stream: spec.stream }, 'calling Puter')
+    if (debug) request.log.debug({ driver: spec.call.driver, method: spec.call.method, model: spec.call.args.model, stream: spec.stream }, 'calling Puter')
 
     let res
     try {
@@ -99,7 +101,7 @@ export function createRelay (opts: RelayOptions) {
       throw networkFailure(err)
     }
     outcome.ttfbMs = now() - started
-    request.log.debug({ upstreamStatus: res.statusCode, ttfbMs: outcome.ttfbMs, contentType: res.headers['content-type'] }, 'Puter answered')
+    if (debug) request.log.debug({ upstreamStatus: res.statusCode, ttfbMs: outcome.ttfbMs, contentType: res.headers['content-type'] }, 'Puter answered')
 
     const isNdjson = String(res.headers['content-type'] ?? '').includes('ndjson')
     if (res.statusCode !== 200 || !isNdjson) {
@@ -119,7 +121,7 @@ export function createRelay (opts: RelayOptions) {
       if (result === undefined) throw new errors.UpstreamFailed('Puter answered without a result.')
       const answer = normalizeResult(result)
       outcome.usage = answer.usage
-      request.log.debug({ durationMs: now() - started }, 'Puter answer read')
+      if (debug) request.log.debug({ durationMs: now() - started }, 'Puter answer read')
       if (!spec.stream) return spec.answer(answer)
       // Puter answered a streaming request whole: replay it as a stream, so the client reads what it asked for.
       request.log.debug('Puter answered a stream request with a plain result; replaying it as a stream')
@@ -135,7 +137,7 @@ export function createRelay (opts: RelayOptions) {
       throw new errors.UpstreamFailed('Puter answered with a stream to a non-streaming request.')
     }
     await pipeStream(request, reply, res.body, upstream, keyId, spec, outcome)
-    request.log.debug({ durationMs: now() - started, streamError: outcome.streamError }, 'Puter stream ended')
+    if (debug) request.log.debug({ durationMs: now() - started, streamError: outcome.streamError }, 'Puter stream ended')
     return undefined
   }
 

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { errors, withDetails } from '../errors.ts'
+import { debugEnabled } from '../logging.ts'
 import { createFailureLimiter, createInflightCounter } from '../gateway/limits.ts'
 import type { RelayOutcome } from '../gateway/relay.ts'
 
@@ -95,7 +96,7 @@ export default fp(async function apiKeyPlugin (fastify) {
       request.log.debug({ keyId: found.caller.keyId, inFlight: inflight.count(found.slot), maxInFlight: config.KEY_MAX_CONCURRENCY }, 'key guard: concurrency limit reached')
       throw withDetails(new errors.ConcurrencyLimited(config.KEY_MAX_CONCURRENCY), { headers: { 'retry-after': '1' } })
     }
-    request.log.debug({ keyId: found.caller.keyId, fallback: found.caller.keyId === null, inFlight: inflight.count(found.slot), maxInFlight: config.KEY_MAX_CONCURRENCY }, 'key guard: key accepted')
+    if (debugEnabled(request.log)) request.log.debug({ keyId: found.caller.keyId, fallback: found.caller.keyId === null, inFlight: inflight.count(found.slot), maxInFlight: config.KEY_MAX_CONCURRENCY }, 'key guard: key accepted')
     request.caller = found.caller
     const outcome: RelayOutcome = { usage: null, streamError: null, ttfbMs: null }
     request.aiOutcome = outcome

@@ -6,6 +6,7 @@ import { ChatCompletionRequestSchema, ChatCompletionSchema, ChatCompletionChunkS
 import { droppedByTranslation, requestProblem, toPuterArgs } from '../../gateway/openai-chat/request.ts'
 import { createChatStreamEncoder, encodeCompletion } from '../../gateway/openai-chat/encoder.ts'
 import { errors, withDetails } from '../../errors.ts'
+import { debugEnabled } from '../../logging.ts'
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -40,7 +41,7 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     if (typeof body.n === 'number' && body.n > 1) throw withDetails(new errors.UnsupportedParameter('n > 1 is not supported by this gateway: Puter returns one choice per request.'), { param: 'n' })
     const problem = requestProblem(body)
     if (problem) throw withDetails(new errors.InvalidRequest(problem.message), { param: problem.param })
-    if (request.log.level === 'debug' || request.log.level === 'trace') {
+    if (debugEnabled(request.log)) {
       const dropped = droppedByTranslation(body)
       if (dropped) request.log.debug(dropped, 'chat request: dropped what Puter has no equivalent for')
     }
