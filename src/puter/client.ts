@@ -1,4 +1,5 @@
 // Puter's HTTP API over one keep-alive undici pool: /whoami, the model catalogue and /drivers/call.
+import type { EventEmitter } from 'node:events'
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici'
 
 interface PuterClientOptions {
@@ -122,7 +123,7 @@ export function createPuterClient (opts: PuterClientOptions) {
      * Calls `/drivers/call`. Resolves with the raw response once headers arrive, so that streams can be piped
      * as they come; the caller reads or discards the body. Aborting `signal` tears the upstream request down.
      */
-    driverCall (token: string, call: { interface: string, driver?: string, method: string, args: unknown }, signal?: AbortSignal) {
+    driverCall (token: string, call: { interface: string, driver?: string, method: string, args: unknown }, signal?: AbortSignal | EventEmitter) {
       return send({
         method: 'POST',
         path: '/drivers/call',

@@ -4,21 +4,26 @@ import { StringDecoder } from 'node:string_decoder'
 export const MALFORMED_LINE = 'Malformed line from Puter'
 
 /**
+ * One line into `out`. A whitespace-only line fails to parse like garbage and only then is told apart by trim(), so a
+ * good line costs no trim (and an empty one, as at every stream's end, no exception). At module level, not in the
+ * splitter: tsx (esbuild keepNames) would name an inner function on every call.
+ */
+function parse (line: string, out: unknown[]): void {
+  if (line === '') return
+  try {
+    out.push(JSON.parse(line))
+  } catch {
+    if (line.trim() !== '') out.push({ type: 'error', message: MALFORMED_LINE })
+  }
+}
+
+/**
  * Splits Puter's NDJSON byte stream into parsed objects. Partial lines are buffered, UTF-8 sequences split across
  * chunks are reassembled, blank lines skipped, and a line that is not JSON becomes `{type:'error'}` (never a throw).
  */
 export function createNdjsonSplitter () {
   const decoder = new StringDecoder('utf8')
   let buffer = ''
-
-  function parse (line: string, out: unknown[]): void {
-    if (line.trim() === '') return
-    try {
-      out.push(JSON.parse(line))
-    } catch {
-      out.push({ type: 'error', message: MALFORMED_LINE })
-    }
-  }
 
   return {
     /** Parsed objects of every line completed by this chunk. */

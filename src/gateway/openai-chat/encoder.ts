@@ -20,16 +20,18 @@ export function toChatUsage (usage: NeutralUsage | undefined): Usage {
   return out
 }
 
-/** Clients send a call's id back with its result, so a call Puter gave no id gets one unique to this completion. */
+/**
+ * Clients send a call's id back with its result, so a call Puter gave no id gets one unique to this completion (worked
+ * out only for such a call: a regex replace per request otherwise).
+ */
 function callIdPrefix (meta: ChatMeta): string {
   return `call_${meta.id.replace(/^chatcmpl-/, '')}_`
 }
 
 /** A plain answer as a `chat.completion`. */
 export function encodeCompletion (answer: PuterAnswer, meta: ChatMeta): ChatCompletion {
-  const prefix = callIdPrefix(meta)
   const calls: ResponseToolCall[] = answer.toolCalls.map((call, index) => ({
-    id: call.id ?? prefix + index,
+    id: call.id ?? callIdPrefix(meta) + index,
     type: 'function',
     function: { name: call.name, arguments: call.arguments }
   }))
@@ -50,14 +52,17 @@ export function encodeCompletion (answer: PuterAnswer, meta: ChatMeta): ChatComp
   }
 }
 
+/** One chunk with a delta. A module function, not a closure per stream (tsx's keepNames would name each one). */
+function deltaChunk (head: string, deltaJson: string): string {
+  return `${head}[{"index":0,"delta":${deltaJson},"logprobs":null,"finish_reason":null}]}\n\n`
+}
+
 /**
  * Neutral events as OpenAI `chat.completion.chunk` server-sent events. Each method returns the SSE text to write now
  * ('' for nothing). The chunk envelope is serialised once up front; each chunk costs one JSON.stringify of its delta.
  */
 export function createChatStreamEncoder (meta: ChatMeta & { includeUsage: boolean }) {
   const head = `data: {"id":${JSON.stringify(meta.id)},"object":"chat.completion.chunk","created":${JSON.stringify(meta.created)},"model":${JSON.stringify(meta.model)},"choices":`
-  const deltaChunk = (deltaJson: string) => `${head}[{"index":0,"delta":${deltaJson},"logprobs":null,"finish_reason":null}]}\n\n`
-  const prefix = callIdPrefix(meta)
 
   let toolCount = 0
   let finished = false
@@ -67,7 +72,7 @@ export function createChatStreamEncoder (meta: ChatMeta & { includeUsage: boolea
   return {
     /** The first event: the assistant role with empty content. */
     start (): string {
-      return deltaChunk('{"role":"assistant","content":""}')
+      return deltaChunk(head, '{"role":"assistant","content":""}')
     },
 
     /** One neutral event; nothing once the stream is closed. */
@@ -75,14 +80,14 @@ export function createChatStreamEncoder (meta: ChatMeta & { includeUsage: boolea
       if (finished) return ''
       switch (event.type) {
         case 'text':
-          return event.text === '' ? '' : deltaChunk(`{"content":${JSON.stringify(event.text)}}`)
+          return event.text === '' ? '' : deltaChunk(head, `{"content":${JSON.stringify(event.text)}}`)
         case 'reasoning':
-          return event.text === '' ? '' : deltaChunk(`{"reasoning_content":${JSON.stringify(event.text)}}`)
+          return event.text === '' ? '' : deltaChunk(head, `{"reasoning_content":${JSON.stringify(event.text)}}`)
         case 'tool_call': {
           // Puter sends each call whole: the first (and only) delta of its index carries id, name and arguments.
           const index = toolCount++
           const { id, name, arguments: args } = event.call
-          return deltaChunk(JSON.stringify({ tool_calls: [{ index, id: id ?? prefix + index, type: 'function', function: { name, arguments: args } }] }))
+          return deltaChunk(head, JSON.stringify({ tool_calls: [{ index, id: id ?? callIdPrefix(meta) + index, type: 'function', function: { name, arguments: args } }] }))
         }
         case 'usage':
           usage = event.usage

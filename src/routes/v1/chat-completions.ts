@@ -53,8 +53,9 @@ const chatCompletionRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     return relay.run(request, reply, token, caller.keyId, {
       call: { interface: 'puter-chat-completion', driver: 'ai-chat', method: 'complete', args: toPuterArgs(body) },
       stream,
-      answer: (answer) => encodeCompletion(answer, meta),
-      encoder: () => createChatStreamEncoder({ ...meta, includeUsage: body.stream_options?.include_usage === true }),
+      // Methods rather than arrow properties: under tsx (esbuild keepNames) each arrow costs a defineProperty call.
+      answer (answer) { return encodeCompletion(answer, meta) },
+      encoder () { return createChatStreamEncoder({ ...meta, includeUsage: body.stream_options?.include_usage === true }) },
       streamHeaders: SSE_HEADERS,
       keepAlive: ': keep-alive\n\n'
     }, request.aiOutcome)
