@@ -26,6 +26,7 @@ export const ConfigSchema = Type.Object({
   AUTH_FAILURE_LIMIT: Type.Integer({ minimum: 1, default: 30, description: 'Failed API-key authentications per minute per client address before they are answered 429' }),
   STREAM_KEEPALIVE_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'Seconds of stream silence before a keep-alive comment is sent' }),
   USAGE_FLUSH_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 10, description: "How often keys' last-used times and counters are written to the store" }),
+  USAGE_RETENTION_DAYS: Type.Integer({ minimum: 31, maximum: 3660, default: 400, description: 'Days of per-key, per-model usage kept (older days are pruned at the next flush); at least 31, so a monthly budget always sees its whole month' }),
   PUTER_AUTH_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'Fallback mode: server-wide Puter token used by APP_API_KEYS' })),
   APP_API_KEYS: Type.Optional(Type.String({ description: 'Fallback mode: comma-separated static API keys' })),
   ALLOWED_PUTER_USERS: Type.Optional(Type.String({ description: 'Comma-separated Puter usernames or uuids that may sign in and mint keys; unset lets anyone with a Puter account in (warned about when HOST is not loopback)' })),

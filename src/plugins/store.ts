@@ -46,6 +46,9 @@ export default fp(async function storePlugin (fastify) {
     file: config.DATA_FILE,
     box: createSecretBox(secret),
     usageFlushMs: config.USAGE_FLUSH_SECONDS * 1000,
+    usageRetentionDays: config.USAGE_RETENTION_DAYS,
+    // buildApp decorates the instance with its clock before registering this plugin; tests move it.
+    now: fastify.hasDecorator('now') ? fastify.now : Date.now,
     onLockBusy: () => fastify.log.warn({ file: config.DATA_FILE }, 'The data file is locked by another process; waiting for the lock to be released or to go stale (a process that died)'),
     onError: (err, context) => fastify.log.error({ err }, ERROR_MESSAGES[context])
   })

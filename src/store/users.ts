@@ -23,7 +23,8 @@ export function summarizeUsers (
       requestCount: 0,
       errorCount: 0,
       inputTokens: 0,
-      outputTokens: 0
+      outputTokens: 0,
+      costMicroUsd: 0
     })
   }
   for (const key of keys) {
@@ -35,6 +36,7 @@ export function summarizeUsers (
     summary.errorCount += totals.errorCount
     summary.inputTokens += totals.inputTokens
     summary.outputTokens += totals.outputTokens
+    summary.costMicroUsd += totals.costMicroUsd
     summary.lastUsedAt = latest(summary.lastUsedAt, totals.lastUsedAt)
   }
   for (const session of sessions) {

@@ -86,9 +86,9 @@ export function accountContract (backend: string, factory: BackendFactory) {
     const k1 = await store.createKey('u-alice', KEY_OPTS)
     const k2 = await store.createKey('u-alice', KEY_OPTS)
     await store.createKey('u-nobody', KEY_OPTS)
-    store.recordUsage(k1.id, { ok: true, inputTokens: 10, outputTokens: 4, at: at + 1000 })
+    store.recordUsage(k1.id, { ok: true, inputTokens: 10, outputTokens: 4, costMicroUsd: 250, at: at + 1000 })
     await store.flushUsage()
-    store.recordUsage(k2.id, { ok: false, inputTokens: 1, at: at + 5000 })
+    store.recordUsage(k2.id, { ok: false, inputTokens: 1, costMicroUsd: 50, at: at + 5000 })
 
     const users = await store.listUsers()
     t.same(users.map((u) => u.username), ['alice', 'bob'], 'by username; keys of unknown users are left out')
@@ -100,11 +100,12 @@ export function accountContract (backend: string, factory: BackendFactory) {
       errorCount: 1,
       inputTokens: 11,
       outputTokens: 4,
+      costMicroUsd: 300,
       lastUsedAt: new Date(at + 5000).toISOString(),
       lastActiveAt: new Date(at + 5000).toISOString(),
       createdAt: String
     }, 'usage not yet written is included')
-    t.match(users[1], { uuid: 'u-bob', keyCount: 0, sessionCount: 0, requestCount: 0, lastUsedAt: null, tokenKind: 'app' })
+    t.match(users[1], { uuid: 'u-bob', keyCount: 0, sessionCount: 0, requestCount: 0, costMicroUsd: 0, lastUsedAt: null, tokenKind: 'app' })
     t.equal(users[1].lastActiveAt, users[1].updatedAt, 'without key use, the last sign-in')
     for (const u of users) t.notOk('token' in u || 'appUid' in u || 'secret' in u || 'digest' in u, `${u.username}: no token, app or key secret`)
   })

@@ -4,6 +4,9 @@ import { errors } from '../../src/errors.ts'
 import type { StoreChange } from '../../src/store/types.ts'
 import { ALICE, BOB, KEY_OPTS, freshBackend, type BackendFactory } from './fixtures/contract.ts'
 import { accountContract } from './contract-accounts.ts'
+import { auditContract } from './contract-audit.ts'
+import { keyContract } from './contract-keys.ts'
+import { usageContract } from './contract-usage.ts'
 
 export function storeContract (backend: string, factory: BackendFactory) {
   const fresh = (t: { teardown: (fn: () => unknown) => void }) => freshBackend(factory, t)
@@ -200,4 +203,7 @@ export function storeContract (backend: string, factory: BackendFactory) {
   })
 
   accountContract(backend, factory)
+  keyContract(backend, factory)
+  usageContract(backend, factory)
+  auditContract(backend, factory)
 }

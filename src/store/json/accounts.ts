@@ -6,12 +6,16 @@ import type { createUsageBuffer } from '../usage.ts'
 import { addUsage } from '../usage.ts'
 import { summarizeUsers } from '../users.ts'
 import type { Store } from '../types.ts'
+import { dropAuditOf } from './audit.ts'
 import type { createCommitQueue } from './commit-queue.ts'
 import type { StoreDocument } from './document.ts'
+import { dropUsageOf } from './usage.ts'
 
 interface AccountDeps {
   queue: ReturnType<typeof createCommitQueue<StoreDocument>>
-  usage: ReturnType<typeof createUsageBuffer>
+  usage: Pick<ReturnType<typeof createUsageBuffer>, 'get' | 'dropUser' | 'restore'>
+  /** Forgets what is kept in memory of a revoked key (spend, recent requests); its usage rows stay. */
+  forgetKey: (keyId: string) => void
   changes: ReturnType<typeof createChangeEmitter>
   tokens: ReturnType<typeof createDecryptCache>
   now: () => number
@@ -45,11 +49,13 @@ function dropKeys (draft: StoreDocument, uuid: string): string[] {
 
 const holdsAny = (records: Record<string, { userId: string }>, uuid: string) => Object.values(records).some((r) => r.userId === uuid)
 
-export function createAccountOps ({ queue, usage, changes, tokens, now }: AccountDeps): AccountOps {
-  /** After a committed removal: pending usage dropped and one event per key (open streams follow), then sessions. */
+type PendingOfUser = ReturnType<AccountDeps['usage']['dropUser']>
+
+export function createAccountOps ({ queue, usage, forgetKey, changes, tokens, now }: AccountDeps): AccountOps {
+  /** After a committed removal: what memory keeps of each key forgotten and one event per key (open streams follow), then sessions. */
   function removed (uuid: string, keyIds: string[], sessions: number) {
     for (const keyId of keyIds) {
-      usage.drop(keyId)
+      forgetKey(keyId)
       changes.emit({ type: 'key-deleted', keyId, userId: uuid })
     }
     if (sessions > 0) changes.emit({ type: 'session-deleted' })
@@ -98,13 +104,28 @@ export function createAccountOps ({ queue, usage, changes, tokens, now }: Accoun
     },
 
     async deleteUser (uuid) {
-      const { users, keys, sessions } = queue.doc
-      if (!users[uuid] && !holdsAny(keys, uuid) && !holdsAny(sessions, uuid)) return false
-      const result = await queue.mutate((draft) => {
-        const hadUser = uuid in draft.users
-        delete draft.users[uuid]
-        return { hadUser, keyIds: dropKeys(draft, uuid), sessions: dropSessions(draft, uuid) }
-      })
+      const { users, keys, sessions, usage: rows, audit } = queue.doc
+      if (!users[uuid] && !holdsAny(keys, uuid) && !holdsAny(sessions, uuid) && !holdsAny(rows, uuid) && !Object.hasOwn(audit, uuid)) return false
+      // Usage not yet written is dropped with the draft, so that no flush queued behind this write brings it back;
+      // it is put back if the write fails.
+      let unwritten = null as PendingOfUser | null
+      let result
+      try {
+        result = await queue.mutate((draft) => {
+          const hadUser = uuid in draft.users
+          delete draft.users[uuid]
+          dropUsageOf(draft, uuid)
+          dropAuditOf(draft, uuid)
+          const removal = { hadUser, keyIds: dropKeys(draft, uuid), sessions: dropSessions(draft, uuid) }
+          unwritten = usage.dropUser(uuid)
+          return removal
+        })
+      } catch (err) {
+        if (unwritten) usage.restore(unwritten)
+        throw err
+      }
+      // Requests that ended while the write was under way.
+      usage.dropUser(uuid)
       tokens.forget(uuid)
       removed(uuid, result.keyIds, result.sessions)
       if (result.hadUser) changes.emit({ type: 'user-deleted', userId: uuid })

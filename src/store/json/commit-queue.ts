@@ -2,7 +2,7 @@
 // document in memory is replaced only once its successor is on disk, so memory and file never disagree.
 import { errors } from '../../errors.ts'
 
-type Mutation<D> = { apply: (draft: D) => unknown, resolve: (v: any) => void, reject: (e: unknown) => void }
+type Mutation<D> = { apply: (draft: D) => unknown, committed?: (v: any) => void, resolve: (v: any) => void, reject: (e: unknown) => void }
 type Result = { ok: true, value: unknown } | { ok: false, error: unknown }
 
 interface CommitQueueOptions<D> {
@@ -45,6 +45,10 @@ export function createCommitQueue<D> (opts: CommitQueueOptions<D>) {
           if (!failure) {
             doc = draft
             opts.onCommit?.(doc)
+            batch.forEach((m, i) => {
+              const r = results[i]
+              if (r.ok) m.committed?.(r.value)
+            })
           }
         }
         batch.forEach((m, i) => {
@@ -64,11 +68,15 @@ export function createCommitQueue<D> (opts: CommitQueueOptions<D>) {
     get doc (): D {
       return doc
     },
-    /** Applies `apply` to a copy of the committed document and commits it; resolves to what `apply` returned. */
-    mutate<T> (apply: (draft: D) => T): Promise<T> {
+    /**
+     * Applies `apply` to a copy of the committed document and commits it; resolves to what `apply` returned.
+     * `committed` runs in the same turn as the new document takes over, before anyone can read it: for state kept
+     * beside the document that must change exactly then (usage in flight becoming written usage).
+     */
+    mutate<T> (apply: (draft: D) => T, committed?: (value: T) => void): Promise<T> {
       if (closed) return Promise.reject(new Error('Store is closed'))
       return new Promise<T>((resolve, reject) => {
-        pending.push({ apply, resolve, reject })
+        pending.push({ apply, committed, resolve, reject })
         if (!flushing) flushing = runFlushes()
       })
     },

@@ -1,8 +1,6 @@
 // The JSON file backend of the store: one document in memory, written atomically to one file by one locked process.
 import { writeFileAtomic, type AtomicWriter } from '../atomic-file.ts'
 import { createDecryptCache, randomToken } from '../crypto.ts'
-import { KEY_PREFIX, mintKey } from '../records.ts'
-import { addUsage, createUsageBuffer, keyView } from '../usage.ts'
 import { createChangeEmitter } from '../changes.ts'
 import { secretCheckValue, verifyAppSecret } from '../secret-check.ts'
 import type { Store, StoreOptions, UserRecord } from '../types.ts'
@@ -11,6 +9,9 @@ import { buildKeyIndex, loadDocument, type StoreDocument } from './document.ts'
 import { createCommitQueue } from './commit-queue.ts'
 import { lockDataFile } from './lock.ts'
 import { createAccountOps } from './accounts.ts'
+import { createAuditOps } from './audit.ts'
+import { createKeyOps } from './keys.ts'
+import { createUsageOps } from './usage.ts'
 
 export interface JsonStoreOptions extends StoreOptions {
   file: string
@@ -47,7 +48,7 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
   initial.secretCheck ??= secretCheckValue(box)
 
   const stats = { writes: 0 }
-  // digest -> key id; rebuilt from the committed document after each successful write.
+  // Digests (current and rotated-out) -> key; rebuilt from the committed document after each successful write.
   let keyIndex = buildKeyIndex(initial)
   const queue = createCommitQueue<StoreDocument>({
     initial,
@@ -57,30 +58,13 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
     },
     onCommit: (doc) => { keyIndex = buildKeyIndex(doc) }
   })
-  const usage = createUsageBuffer(now)
+  const usage = createUsageOps({ queue, now, retentionDays: opts.usageRetentionDays })
   const changes = createChangeEmitter((err) => onError(err, 'change-listener'))
   const tokens = createDecryptCache(box)
   const iso = (ms = now()) => new Date(ms).toISOString()
 
-  async function flushUsage () {
-    if (usage.size === 0) return
-    const taken = usage.take()
-    try {
-      await queue.mutate((draft) => {
-        for (const [id, pending] of taken) {
-          const key = draft.keys[id]
-          if (key) Object.assign(key, addUsage(key, pending))
-        }
-      })
-    } catch (err) {
-      // Put the usage back so the next flush retries it.
-      usage.restore(taken)
-      throw err
-    }
-  }
-
   const usageTimer = opts.usageFlushMs
-    ? setInterval(() => { flushUsage().catch((err) => onError(err, 'usage-flush')) }, opts.usageFlushMs)
+    ? setInterval(() => { usage.ops.flushUsage().catch((err) => onError(err, 'usage-flush')) }, opts.usageFlushMs)
     : null
   usageTimer?.unref()
 
@@ -88,7 +72,10 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
 
   return {
     stats,
-    ...createAccountOps({ queue, usage, changes, tokens, now }),
+    ...createAccountOps({ queue, usage: usage.buffer, forgetKey: usage.forgetKey, changes, tokens, now }),
+    ...createKeyOps({ queue, box, changes, usage: usage.buffer, forgetKey: usage.forgetKey, keyIndex: () => keyIndex, now }),
+    ...usage.ops,
+    ...createAuditOps({ queue, now }),
 
     async upsertUser (input) {
       const fresh = input.token === null
@@ -164,72 +151,12 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
       return deleted
     },
 
-    async createKey (userId, input) {
-      const { key, record } = mintKey(box, userId, input, iso())
-      await queue.mutate((draft) => {
-        let count = 0
-        for (const k of Object.values(draft.keys)) if (k.userId === userId) count++
-        if (count >= input.maxKeys) throw new errors.KeyLimitReached(input.maxKeys)
-        draft.keys[record.id] = record
-      })
-      changes.emit({ type: 'key-created', keyId: record.id, userId })
-      return { ...keyView(record, undefined), key }
-    },
-
-    async listKeys (userId) {
-      return Object.values(queue.doc.keys)
-        .filter((k) => k.userId === userId)
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-        .map((k) => keyView(k, usage.get(k.id)))
-    },
-
-    async revealKey (userId, id) {
-      const k = queue.doc.keys[id]
-      if (!k || k.userId !== userId) return { error: 'not_found' }
-      if (k.secret === undefined) return { error: 'no_secret' }
-      try {
-        return { key: box.decrypt(k.secret) }
-      } catch (cause) {
-        throw new errors.StoredSecretUnreadable(id, { cause })
-      }
-    },
-
-    async deleteKey (userId, id) {
-      const k = queue.doc.keys[id]
-      if (!k || k.userId !== userId) return false
-      const deleted = await queue.mutate((draft) => {
-        const cur = draft.keys[id]
-        if (!cur || cur.userId !== userId) return false
-        delete draft.keys[id]
-        return true
-      })
-      if (deleted) {
-        usage.drop(id)
-        changes.emit({ type: 'key-deleted', keyId: id, userId })
-      }
-      return deleted
-    },
-
-    findKey (plainKey) {
-      if (!plainKey.startsWith(KEY_PREFIX)) return undefined
-      const id = keyIndex.get(box.digest(plainKey))
-      return id === undefined ? undefined : queue.doc.keys[id]
-    },
-
-    recordUsage (keyId, outcome) {
-      // A request that ends after its key was revoked has nothing left to count against.
-      if (queue.doc.keys[keyId] === undefined) return
-      usage.record(keyId, outcome)
-    },
-
-    flushUsage,
-
     onChange: changes.on,
 
     close () {
       closing ??= (async () => {
         if (usageTimer) clearInterval(usageTimer)
-        await flushUsage().catch((err) => onError(err, 'usage-flush'))
+        await usage.ops.flushUsage().catch((err) => onError(err, 'usage-flush'))
         await queue.drain(true)
         // ERELEASED: the lock was lost while held, which onCompromised has reported already.
         await unlock().catch((err) => { if (err?.code !== 'ERELEASED') onError(err, 'lock') })
