@@ -5,7 +5,8 @@
 // (errors, non-2xx answers, a process that died).
 //
 // Env: BENCH_DURATION (seconds per measurement, default 10), BENCH_WARMUP (seconds, default 3; 2 below 10 s),
-// BENCH_NO_PIN=1 (no taskset), BENCH_CPU_PROF=<dir> (gateway CPU profile of the throughput runs, written there).
+// BENCH_NO_PIN=1 (no taskset), BENCH_CPU_PROF=<dir> (gateway CPU profile of the throughput runs, written there),
+// BENCH_KEY_SETUP=<name> (an extra step on the bench's key before the runs; see KEY_SETUPS, default plain).
 import autocannon, { type Result as CannonResult, type Instance as CannonInstance } from 'autocannon'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { setMaxListeners } from 'node:events'
@@ -550,6 +551,40 @@ async function keyCreations (dir: string, upstream: string, count: number): Prom
 // ---------------------------------------------------------------------------------------------------------------
 // Sign-in, key, sanity checks
 
+/** The key the load runs use, just created: what a setup step needs to change it through the dashboard API. */
+interface BenchKey { gateway: string, cookie: string, id: string, key: string }
+/** An extra step after the key is created (limits, a budget), so the same run can be repeated with another key. */
+type KeySetup = (key: BenchKey) => Promise<void>
+
+/**
+ * Key setups by name, chosen with BENCH_KEY_SETUP (default `plain`: the key as created). `limited` sets every
+ * setting a key has (expiry, allowed models, rpm, concurrency, a budget), each high enough never to refuse a bench
+ * request, so the run measures their bookkeeping on every request (the checks, the rpm window, the spend look-up,
+ * usage per model and the recent-requests ring), not refusals.
+ */
+const KEY_SETUPS: Record<string, KeySetup> = {
+  plain: async () => {},
+  limited: (k) => patchKey(k, {
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    allowedModels: ['gpt-4o*', 'claude-*'],
+    limits: { rpm: 1_000_000, concurrency: 1000 },
+    budget: { usd: 1_000_000, period: 'month' }
+  })
+}
+const KEY_SETUP = process.env.BENCH_KEY_SETUP || 'plain'
+if (!Object.hasOwn(KEY_SETUPS, KEY_SETUP)) {
+  console.error(`BENCH_KEY_SETUP must be one of ${Object.keys(KEY_SETUPS).join(', ')}, got ${JSON.stringify(KEY_SETUP)}`)
+  process.exit(1)
+}
+
+/** PATCH /v1/keys/{id} with `body` as the key's owner; throws unless it answers 200. For KEY_SETUPS entries. */
+export async function patchKey (k: BenchKey, body: unknown): Promise<void> {
+  const res = await request(`${k.gateway}/v1/keys/${encodeURIComponent(k.id)}`, { method: 'PATCH', headers: { cookie: k.cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const text = await res.body.text()
+  if (res.statusCode !== 200) throw new Error(`key setup: PATCH /v1/keys/${k.id} answered ${res.statusCode} ${text.slice(0, 300)}`)
+}
+
+/** Signs in to the gateway, creates one key and runs the chosen KEY_SETUPS step on it; returns the secret key. */
 async function mintKey (gateway: string): Promise<string> {
   const signin = await request(`${gateway}/auth/puter/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: PUTER_TOKEN }) })
   const signinText = await signin.body.text()
@@ -558,8 +593,9 @@ async function mintKey (gateway: string): Promise<string> {
   const cookie = setCookie.map((c) => c.split(';')[0]).find((c) => c.startsWith('pks_session='))
   if (!cookie) throw new Error('sign-in set no pks_session cookie')
   const res = await request(`${gateway}/v1/keys`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' })
-  const json = await res.body.json() as { key?: string }
-  if (res.statusCode !== 201 || typeof json.key !== 'string') throw new Error(`key creation failed: ${res.statusCode} ${JSON.stringify(json)}`)
+  const json = await res.body.json() as { id?: string, key?: string }
+  if (res.statusCode !== 201 || typeof json.key !== 'string' || typeof json.id !== 'string') throw new Error(`key creation failed: ${res.statusCode} ${JSON.stringify(json)}`)
+  await KEY_SETUPS[KEY_SETUP]({ gateway, cookie, id: json.id, key: json.key })
   return json.key
 }
 
@@ -769,7 +805,7 @@ async function main (): Promise<number> {
   out.push('Puter API Key Studio: gateway vs. floor (minimal pass-through proxy), same fake Puter upstream')
   out.push(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${VISIBLE_CPUS} CPUs; ` +
     (PINNED ? 'autocannon + probes + fake Puter pinned to CPU 0, server under test to CPU 1 (taskset)' : 'no CPU pinning'))
-  out.push(`autocannon: ${CONNECTIONS} connections, pipelining 1, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; model ${MODEL}, ` +
+  out.push(`autocannon: ${CONNECTIONS} connections, pipelining 1, ${WARMUP_S} s warm-up + ${DURATION_S} s measured per row; key setup ${KEY_SETUP}; model ${MODEL}, ` +
     `streams of ${STREAM_TEXT_LINES} text lines; first byte: ${TTFB_REQUESTS} sequential requests per target (after ${TTFB_WARMUP_REQUESTS}), ` +
     `paced = ${PACED_TEXT_LINES} lines ${PACED_DELAY_MS} ms apart`)
   out.push('')

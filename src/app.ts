@@ -18,6 +18,7 @@ import apiKeyPlugin from './plugins/api-key.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/auth.ts'
 import keyRoutes from './routes/keys.ts'
+import usageRoutes from './routes/usage.ts'
 import accountRoutes from './routes/account.ts'
 import adminRoutes from './routes/admin.ts'
 import v1Routes from './routes/v1/index.ts'
@@ -29,6 +30,8 @@ import securityHeadersPlugin from './plugins/security-headers.ts'
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
+    /** The clock of every time-based rule (expiry, rate windows, budgets, sessions): Date.now unless a test sets one. */
+    now: () => number
   }
 }
 
@@ -41,6 +44,8 @@ interface BuildAppOptions {
   loadedConfig?: Config
   /** Logger options; defaults to pino at LOG_LEVEL with secrets redacted. */
   logger?: FastifyServerOptions['logger']
+  /** The clock (ms since the epoch); tests move it to pass expiry dates, rate windows and budget periods. */
+  now?: () => number
 }
 
 /** A caller's x-request-id is kept only when it is short and plain (it goes into logs and answers). */
@@ -140,6 +145,7 @@ export async function buildApp (opts: BuildAppOptions = {}) {
     app.log.warn('TRUST_PROXY=true trusts every X-Forwarded-For hop, so a client can name its own address and escape per-address limits. Set the number of proxies in front of this server (e.g. TRUST_PROXY=1) or their addresses instead')
   }
 
+  app.decorate('now', opts.now ?? Date.now)
   // Config first: every plugin below reads fastify.config.
   await app.register(fastifyEnv, { schema: structuredClone(ConfigSchema), data: config, env: false, dotenv: false })
   await app.register(cookie)
@@ -171,6 +177,7 @@ export async function buildApp (opts: BuildAppOptions = {}) {
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/auth' })
   await app.register(keyRoutes, { prefix: '/v1/keys' })
+  await app.register(usageRoutes, { prefix: '/v1' })
   await app.register(accountRoutes, { prefix: '/account' })
   await app.register(adminRoutes, { prefix: '/admin' })
   await app.register(v1Routes, { prefix: '/v1' })

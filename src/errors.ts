@@ -50,7 +50,13 @@ export const errors = {
   // The AI routes' own refusals
   InvalidApiKey: createError('invalid_api_key', 'Incorrect API key provided. You can find and create your API keys in the dashboard of this server.', 401),
   NoPuterAccount: createError('puter_token_invalid', 'This key has no Puter account behind it; sign in to the dashboard again.', 401),
-  ConcurrencyLimited: createError('concurrency_limit_exceeded', 'This key already has %s requests in flight, its concurrency limit; wait for one to finish', 429),
+  ConcurrencyLimited: createError('concurrency_limit_exceeded', 'This key already has %s requests in flight, %s; wait for one to finish', 429),
+  KeyExpired: createError('key_expired', 'This API key expired at %s. Its owner can extend it or create a new one in the dashboard of this server.', 401),
+  KeyDisabled: createError('key_disabled', 'This API key is disabled. Its owner can enable it again in the dashboard of this server.', 401),
+  ModelNotAllowed: createError('model_not_allowed', 'This API key may not use the model `%s`; the models it may use: %s.', 403),
+  KeyRateLimited: createError('rate_limit_exceeded', 'Rate limit reached for this API key: %s requests per minute. Retry in %s s.', 429),
+  BudgetExhausted: createError('insufficient_quota', 'This API key has used up its budget for %s. %s', 429),
+  InvalidSetting: createError('invalid_request', 'Invalid request: %s', 400),
   AuthFailuresLimited: createError('rate_limit_exceeded', 'Too many requests with invalid API keys from your address; retry in %s s', 429),
   UnsupportedParameter: createError('unsupported_parameter', '%s', 400),
   InvalidRequest: createError('invalid_request', 'Invalid request: %s', 400),
@@ -69,7 +75,12 @@ export const errors = {
   UpstreamFailed: createError('upstream_error', '%s', 502),
   UpstreamNotFound: createError('upstream_not_found', 'Puter does not know the API this server called (404): the gateway is misconfigured.', 502),
   UpstreamUnreachable: createError('upstream_unreachable', 'Puter could not be reached; try again later.', 502),
-  UpstreamTimeout: createError('upstream_timeout', 'Puter did not answer in time.', 504)
+  UpstreamTimeout: createError('upstream_timeout', 'Puter did not answer in time.', 504),
+
+  // OpenAI Responses (/v1/responses)
+  PreviousResponseNotFound: createError('previous_response_not_found', "Previous response with id '%s' not found. Responses are kept in this server's memory for 24 h when sent with store: true (the default).", 400),
+  ResponseNotFound: createError('response_not_found', "Response with id '%s' not found.", 404),
+  HostedToolForced: createError('unsupported_tool_choice', 'tool_choice forces the hosted tool "%s", which this gateway cannot run: Puter runs function and custom tools only.', 400)
 }
 
 /** Codes whose messages are ours and safe to show even with a 5xx status. */
@@ -90,7 +101,9 @@ const TYPE_BY_STATUS: Record<number, string> = {
 
 /** OpenAI answers a bad key with type invalid_request_error although the status is 401. */
 const TYPE_BY_CODE: Record<string, string> = {
-  invalid_api_key: 'invalid_request_error'
+  invalid_api_key: 'invalid_request_error',
+  // OpenAI's "you exceeded your current quota": a 429 whose type and code are both insufficient_quota.
+  insufficient_quota: 'insufficient_quota'
 }
 
 function errorType (status: number, code?: string | null): string {
@@ -131,7 +144,14 @@ function validationMessage (list: any[], param: string | null, context: unknown)
   const first = list[0]
   if (first?.keyword === 'additionalProperties') return `unrecognized field "${param}"`
   if (first?.keyword === 'type' && param === null && context === 'body') return 'the body must be a JSON object'
+  if (first?.keyword === 'minProperties' && param === null && context === 'body') return 'the body must name at least one field'
   const last = list.at(-1)
+  // A nullable value (`x | null`) whose non-null branch failed on its own terms (a minimum, a field inside an object):
+  // that failure is the one to tell, not "must be null" and "must match a schema in anyOf".
+  const inner = last?.keyword === 'anyOf'
+    ? list.find((e) => typeof e.message === 'string' && (e.instancePath.length > last.instancePath.length || !['anyOf', 'const', 'type'].includes(e.keyword)))
+    : undefined
+  if (inner) return `${validationParam(inner) ?? context} ${inner.message}`
   const union = last?.keyword === 'anyOf' && list.every((e) => e.instancePath === last.instancePath && ['anyOf', 'const', 'type'].includes(e.keyword))
   if (!union) return undefined
   const values = [...new Set(list.filter((e) => e.keyword === 'const').map((e) => String(e.params.allowedValue)))]

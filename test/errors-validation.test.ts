@@ -14,6 +14,9 @@ t.test('validation failures: one sentence naming the field', async (t) => {
   const roles = ['system', 'user', 'assistant']
   const cases: Array<[string, unknown[], string | null, string]> = [
     ['an unknown field', [{ instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'expires' } }], 'expires', 'unrecognized field "expires"'],
+    ['a nullable number below its minimum', [{ instancePath: '/limits/rpm', keyword: 'minimum', params: { limit: 1 }, message: 'must be >= 1' }, typeError('/limits/rpm', 'null'), anyOfError('/limits/rpm')], 'limits.rpm', 'limits.rpm must be >= 1'],
+    ['a nullable object with a bad field', [{ instancePath: '/budget/usd', keyword: 'exclusiveMinimum', params: { limit: 0 }, message: 'must be > 0' }, typeError('/budget', 'null'), anyOfError('/budget')], 'budget.usd', 'budget.usd must be > 0'],
+    ['an empty body where a field is needed', [{ instancePath: '', keyword: 'minProperties', params: { limit: 1 } }], null, 'the body must name at least one field'],
     ['an unknown nested field', [{ instancePath: '/options', keyword: 'additionalProperties', params: { additionalProperty: 'ttl' } }], 'options.ttl', 'unrecognized field "options.ttl"'],
     ['a value outside a union of literals', [...roles.map((r) => constError('/messages/0/role', r)), anyOfError('/messages/0/role')], 'messages.0.role', 'messages.0.role must be one of system, user, assistant'],
     ['a wrong type for a union of literals', [...roles.flatMap((r) => [typeError('/messages/0/role', 'string'), constError('/messages/0/role', r)]), anyOfError('/messages/0/role')], 'messages.0.role', 'messages.0.role must be one of system, user, assistant'],

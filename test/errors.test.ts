@@ -4,7 +4,7 @@ import t from 'tap'
 import { errorCodes } from 'fastify'
 import { errors, openAIErrorBody, toFault, withDetails } from '../src/errors.ts'
 
-/** OpenAI's error type for each status (invalid_api_key aside). */
+/** OpenAI's error type for each status (invalid_api_key and insufficient_quota aside). */
 const OPENAI_TYPE: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
@@ -22,10 +22,15 @@ t.test('every named error keeps its status, code (lower-case) and message, with 
     const err = new NamedError('x', 'y')
     const fault = toFault(err)
     const code = err.code.toLowerCase() // @fastify/error upper-cases codes
-    const type = code === 'invalid_api_key' ? 'invalid_request_error' : (OPENAI_TYPE[err.statusCode!] ?? 'api_error')
+    const type = code === 'invalid_api_key' ? 'invalid_request_error' : code === 'insufficient_quota' ? 'insufficient_quota' : (OPENAI_TYPE[err.statusCode!] ?? 'api_error')
     t.match(fault, { status: err.statusCode, code, type, param: null, internal: err.statusCode! >= 500 }, name)
     t.equal(fault.message, err.message, `${name}: its own message`)
   }
+})
+
+t.test("a spent budget is a 429 whose type and code are insufficient_quota, as OpenAI's exceeded quota", async (t) => {
+  t.match(toFault(new errors.BudgetExhausted('the day', 'soon')), { status: 429, code: 'insufficient_quota', type: 'insufficient_quota' })
+  t.match(toFault(new errors.KeyRateLimited(3, 10)), { status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error' }, 'an rpm limit stays a rate_limit_error')
 })
 
 t.test('invalid_api_key is a 401 with type invalid_request_error, as OpenAI answers a bad key', async (t) => {

@@ -36,7 +36,7 @@ export interface Setup {
   restart: (overrides?: Record<string, unknown>) => Promise<App>
 }
 
-export async function setup (t: Tap, opts: { config?: Record<string, unknown>, fake?: FakePuter, dir?: string, captureLogs?: boolean } = {}): Promise<Setup> {
+export async function setup (t: Tap, opts: { config?: Record<string, unknown>, fake?: FakePuter, dir?: string, captureLogs?: boolean, now?: () => number } = {}): Promise<Setup> {
   const fake = opts.fake ?? await fakePuter(t)
   const dir = opts.dir ?? await tempDir(t)
   const config: Record<string, unknown> = {
@@ -50,7 +50,7 @@ export async function setup (t: Tap, opts: { config?: Record<string, unknown>, f
   const logger = opts.captureLogs
     ? { ...loggerOptions('trace'), stream: new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } }) }
     : false
-  let app = await buildApp({ config, logger })
+  let app = await buildApp({ config, logger, now: opts.now })
   t.teardown(() => app.close())
   const result: Setup = {
     app,
@@ -60,7 +60,7 @@ export async function setup (t: Tap, opts: { config?: Record<string, unknown>, f
     logs,
     async restart (overrides = {}) {
       await app.close()
-      app = await buildApp({ config: { ...config, ...overrides }, logger })
+      app = await buildApp({ config: { ...config, ...overrides }, logger, now: opts.now })
       result.app = app
       return app
     }

@@ -50,3 +50,58 @@ export function createFailureLimiter (opts: FailureLimiterOptions) {
     }
   }
 }
+
+/** What a sliding window says of one request: allowed or not, and the figures of OpenAI's x-ratelimit headers. */
+export interface WindowVerdict {
+  ok: boolean
+  limit: number
+  /** Requests still allowed in the window after this one. */
+  remaining: number
+  /** Milliseconds until a refused request could pass (the oldest request leaves the window); 0 when allowed. */
+  retryMs: number
+  /** Milliseconds until the window is empty again (every request in it has left): x-ratelimit-reset-requests. */
+  resetMs: number
+}
+
+/**
+ * Requests per window per id, counted over a sliding window: the exact times of the requests still in the window, in
+ * a ring that doubles when full (up to the limit), so `take()` is O(1) amortised and a ring holds no more than the
+ * busiest minute needed. A changed limit applies from the next request.
+ */
+export function createSlidingWindows (opts: { windowMs: number, now?: () => number }) {
+  const now = opts.now ?? Date.now
+  const rings = new Map<string, { times: number[], head: number, count: number }>()
+  return {
+    take (id: string, limit: number): WindowVerdict {
+      const at = now()
+      let r = rings.get(id)
+      if (!r) {
+        r = { times: new Array<number>(Math.min(limit, 8)).fill(0), head: 0, count: 0 }
+        rings.set(id, r)
+      }
+      // Forget requests that left the window.
+      while (r.count > 0 && r.times[r.head] <= at - opts.windowMs) {
+        r.head = (r.head + 1) % r.times.length
+        r.count--
+      }
+      if (r.count >= limit) {
+        const newest = r.times[(r.head + r.count - 1) % r.times.length]
+        return { ok: false, limit, remaining: 0, retryMs: r.times[r.head] + opts.windowMs - at, resetMs: newest + opts.windowMs - at }
+      }
+      if (r.count === r.times.length) {
+        // Full below the limit: twice the room, oldest first.
+        const grown = new Array<number>(Math.min(limit, r.times.length * 2)).fill(0)
+        for (let i = 0; i < r.count; i++) grown[i] = r.times[(r.head + i) % r.times.length]
+        r.times = grown
+        r.head = 0
+      }
+      r.times[(r.head + r.count) % r.times.length] = at
+      r.count++
+      return { ok: true, limit, remaining: limit - r.count, retryMs: 0, resetMs: opts.windowMs }
+    },
+    /** Forgets an id (its key was revoked). */
+    drop (id: string): void {
+      rings.delete(id)
+    }
+  }
+}

@@ -97,6 +97,10 @@ export function createModelCatalog (opts: ModelCatalogOptions) {
       await ensure()
       return models ?? []
     },
+    /** A model by id or alias from the catalogue as last fetched, without fetching (undefined before the first fetch). */
+    peek (id: string): Model | undefined {
+      return byKey.get(normalizeKey(id))
+    },
     /** Finds a model by id or alias, case-insensitively, as Puter matches them. */
     async get (id: string): Promise<Model | undefined> {
       await ensure()

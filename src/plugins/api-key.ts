@@ -5,27 +5,39 @@ import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { errors, withDetails } from '../errors.ts'
 import { debugEnabled } from '../logging.ts'
-import { createFailureLimiter, createInflightCounter } from '../gateway/limits.ts'
+import { createFailureLimiter, createInflightCounter, createSlidingWindows } from '../gateway/limits.ts'
+import { budgetMicroUsd, costMicroUsd, periodResetsAt } from '../gateway/key-policy.ts'
 import type { RelayOutcome } from '../gateway/relay.ts'
+import type { KeyRecord } from '../store/types.ts'
 
 interface ApiCaller {
   /** The store key id, or null for a fallback-mode key. */
   keyId: string | null
   /** The key owner's Puter uuid, or null for a fallback-mode key. */
   userId: string | null
+  /** The key's record as it was when the request came in (its settings), or null for a fallback-mode key. */
+  key: KeyRecord | null
+}
+
+/** How an AI request went, for its usage entry: the relay fills in Puter's part, the routes and hooks the rest. */
+export interface AiOutcome extends RelayOutcome {
+  /** The model asked for, as the catalogue names it. */
+  model: string | null
+  /** Why the request was refused or failed (its error code), when it was. */
+  errorCode: string | null
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest guard of the AI routes: a valid API key with a free slot; sets request.caller and request.aiOutcome. */
+    /** onRequest guard of the AI routes: a valid API key within its settings and limits; sets request.caller and request.aiOutcome. */
     requireApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** The Puter token to call Puter with for this caller (the owner's newest, or the fallback token). */
     puterTokenFor: (caller: ApiCaller) => string | undefined
   }
   interface FastifyRequest {
     caller: ApiCaller | null
-    /** How the AI call went, filled in by the relay; read when the request ends. */
-    aiOutcome: RelayOutcome
+    /** How the AI call went, filled in as the request goes; read when the request ends. */
+    aiOutcome: AiOutcome
   }
 }
 
@@ -56,17 +68,30 @@ function fallbackKeyDigests (keys: string | undefined, token: string | undefined
   return new Set(list.map(sha256))
 }
 
+/** A duration as OpenAI writes it in x-ratelimit-reset-requests: 59s, 1m0s, 250ms. */
+export function resetDuration (ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`
+  const s = Math.ceil(ms / 1000)
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`
+}
+
+/** Dollars for a message: cents, or up to six decimals for amounts below a cent. */
+const usd = (micro: number) => (micro >= 10_000 || micro === 0 ? (micro / 1_000_000).toFixed(2) : String(micro / 1_000_000))
+
 export default fp(async function apiKeyPlugin (fastify) {
-  const { store, config } = fastify
+  const { store, config, models } = fastify
+  const now = fastify.now
   // Fallback mode: static keys held only as digests, all using one server-wide Puter token.
   const fallbackDigests = fallbackKeyDigests(config.APP_API_KEYS, config.PUTER_AUTH_TOKEN)
   const fallbackToken = config.PUTER_AUTH_TOKEN
   if (fallbackDigests.size > 0) fastify.log.info({ keys: fallbackDigests.size }, 'fallback mode on: static APP_API_KEYS use PUTER_AUTH_TOKEN')
-  const failures = createFailureLimiter({ max: config.AUTH_FAILURE_LIMIT, windowMs: 60_000 })
+  const failures = createFailureLimiter({ max: config.AUTH_FAILURE_LIMIT, windowMs: 60_000, now })
   const inflight = createInflightCounter()
+  const windows = createSlidingWindows({ windowMs: 60_000, now })
+  store.onChange((change) => { if (change.type === 'key-deleted') windows.drop(change.keyId) })
 
   fastify.decorateRequest('caller', null)
-  fastify.decorateRequest('aiOutcome', null as unknown as RelayOutcome)
+  fastify.decorateRequest('aiOutcome', null as unknown as AiOutcome)
 
   /** Who presents this key, or null; a valid key always passes, whatever its address did before. */
   function identify (key: string | undefined): { caller: ApiCaller, slot: string } | null {
@@ -75,11 +100,65 @@ export default fp(async function apiKeyPlugin (fastify) {
     if (record) {
       // A valid key of a disabled user: refused, but not counted as a failed authentication.
       if (store.isUserDisabled(record.userId)) throw new errors.KeyOwnerDisabled()
-      return { caller: { keyId: record.id, userId: record.userId }, slot: record.id }
+      return { caller: { keyId: record.id, userId: record.userId, key: record }, slot: record.id }
     }
     if (fallbackDigests.size === 0) return null
     const digest = sha256(key)
-    return fallbackDigests.has(digest) ? { caller: { keyId: null, userId: null }, slot: `fallback:${digest}` } : null
+    return fallbackDigests.has(digest) ? { caller: { keyId: null, userId: null, key: null }, slot: `fallback:${digest}` } : null
+  }
+
+  /** Refuses a key its owner disabled, that expired, or that spent its budget for the period. O(1), from memory. */
+  function checkSettings (key: KeyRecord, at: number) {
+    if (key.disabled) throw new errors.KeyDisabled()
+    if (key.expiresAt !== null && Date.parse(key.expiresAt) <= at) throw new errors.KeyExpired(key.expiresAt)
+    if (key.budget !== null) {
+      const { usd: budget, period } = key.budget
+      const spent = store.spendOf(key.id, period, at)
+      if (spent >= budgetMicroUsd(budget)) {
+        const resets = periodResetsAt(period, at)
+        const when = resets === null ? 'A total budget does not reset: its owner can raise it in the dashboard.' : `It resets at ${resets}, or when its owner raises it in the dashboard.`
+        const what = `${period === 'total' ? 'its whole life' : `the ${period}`} (estimated $${usd(spent)} spent of $${usd(budgetMicroUsd(budget))})`
+        throw withDetails(new errors.BudgetExhausted(what, when), { headers: { 'x-should-retry': 'false' } })
+      }
+    }
+  }
+
+  /** Takes a slot of the key's requests per minute, or refuses; the x-ratelimit headers go out on every answer. */
+  function takeRate (key: KeyRecord, reply: FastifyReply) {
+    const v = windows.take(key.id, key.limits.rpm!)
+    reply.header('x-ratelimit-limit-requests', String(v.limit))
+    reply.header('x-ratelimit-remaining-requests', String(v.remaining))
+    reply.header('x-ratelimit-reset-requests', resetDuration(v.resetMs))
+    if (!v.ok) {
+      const wait = Math.max(1, Math.ceil(v.retryMs / 1000))
+      throw withDetails(new errors.KeyRateLimited(v.limit, wait), { headers: { 'retry-after': String(wait) } })
+    }
+  }
+
+  /** Counts a request for its key once it ended, however it ended (refusals included, so an owner sees them). */
+  function record (request: FastifyRequest, reply: FastifyReply, keyId: string, outcome: AiOutcome, started: number) {
+    const at = now()
+    const raw = reply.raw
+    const status = raw.statusCode
+    const model = outcome.model ?? 'unknown'
+    const usage = outcome.usage
+    const failed = status >= 400 || outcome.streamError !== null
+    store.recordUsage(keyId, {
+      ok: !failed,
+      model,
+      inputTokens: usage?.inputTokens,
+      outputTokens: usage?.outputTokens,
+      reasoningTokens: usage?.reasoningTokens,
+      cachedTokens: usage?.cachedInputTokens,
+      costMicroUsd: costMicroUsd(usage, models.peek(model)),
+      at,
+      route: `${request.method} ${request.routeOptions.url ?? request.url}`,
+      // A client that went away before the answer: 499, as proxies log it.
+      status: raw.headersSent ? status : 499,
+      errorCode: outcome.streamError ?? outcome.errorCode ?? (failed ? (raw.headersSent ? `http_${status}` : 'client_closed') : null),
+      ttfbMs: outcome.ttfbMs,
+      durationMs: at - started
+    })
   }
 
   fastify.decorate('requireApiKey', async function requireApiKey (request: FastifyRequest, reply: FastifyReply) {
@@ -92,27 +171,32 @@ export default fp(async function apiKeyPlugin (fastify) {
       if (wait > 0) throw withDetails(new errors.AuthFailuresLimited(wait), { headers: { 'retry-after': String(wait) } })
       throw new errors.InvalidApiKey()
     }
-    if (!inflight.tryAcquire(found.slot, config.KEY_MAX_CONCURRENCY)) {
-      request.log.debug({ keyId: found.caller.keyId, inFlight: inflight.count(found.slot), maxInFlight: config.KEY_MAX_CONCURRENCY }, 'key guard: concurrency limit reached')
-      throw withDetails(new errors.ConcurrencyLimited(config.KEY_MAX_CONCURRENCY), { headers: { 'retry-after': '1' } })
-    }
-    if (debugEnabled(request.log)) request.log.debug({ keyId: found.caller.keyId, fallback: found.caller.keyId === null, inFlight: inflight.count(found.slot), maxInFlight: config.KEY_MAX_CONCURRENCY }, 'key guard: key accepted')
-    request.caller = found.caller
-    const outcome: RelayOutcome = { usage: null, streamError: null, ttfbMs: null }
+    const { caller, slot } = found
+    const key = caller.key
+    const outcome: AiOutcome = { usage: null, streamError: null, ttfbMs: null, model: null, errorCode: null }
+    request.caller = caller
     request.aiOutcome = outcome
-    // 'close' comes for every end: answered, streamed to the end, refused later, or cut off by the client.
+    const started = now()
+    let holdsSlot = false
+    // 'close' comes for every end: answered, streamed to the end, refused, or cut off by the client.
     reply.raw.once('close', () => {
-      inflight.release(found.slot)
-      if (found.caller.keyId === null) return
-      store.recordUsage(found.caller.keyId, {
-        ok: reply.raw.statusCode < 400 && outcome.streamError === null,
-        inputTokens: outcome.usage?.inputTokens,
-        outputTokens: outcome.usage?.outputTokens
-      })
+      if (holdsSlot) inflight.release(slot)
+      if (key !== null) record(request, reply, key.id, outcome, started)
     })
+    if (key !== null) checkSettings(key, started)
+    const keyCap = key?.limits.concurrency ?? null
+    const cap = keyCap !== null && keyCap < config.KEY_MAX_CONCURRENCY ? keyCap : config.KEY_MAX_CONCURRENCY
+    if (!inflight.tryAcquire(slot, cap)) {
+      request.log.debug({ keyId: caller.keyId, inFlight: inflight.count(slot), maxInFlight: cap }, 'key guard: concurrency limit reached')
+      const which = cap === keyCap ? "the key's own concurrency limit (limits.concurrency)" : "the server's limit per key (KEY_MAX_CONCURRENCY)"
+      throw withDetails(new errors.ConcurrencyLimited(cap, which), { headers: { 'retry-after': '1' } })
+    }
+    holdsSlot = true
+    if (key !== null && key.limits.rpm !== null) takeRate(key, reply)
+    if (debugEnabled(request.log)) request.log.debug({ keyId: caller.keyId, fallback: caller.keyId === null, inFlight: inflight.count(slot), maxInFlight: cap }, 'key guard: key accepted')
   })
 
   fastify.decorate('puterTokenFor', function puterTokenFor (caller: ApiCaller) {
     return caller.userId === null ? fallbackToken : store.getUserToken(caller.userId)
   })
-}, { name: 'api-key', dependencies: ['store'] })
+}, { name: 'api-key', dependencies: ['store', 'models'] })

@@ -11,6 +11,8 @@ interface Models {
   list: () => Promise<Model[]>
   /** A model by id or alias (case-insensitive), or undefined. */
   get: (id: string) => Promise<Model | undefined>
+  /** A model by id or alias from the catalogue as last fetched, never fetching: for hot paths (pricing, checks). */
+  peek: (id: string) => Model | undefined
 }
 
 declare module 'fastify' {
@@ -38,6 +40,7 @@ export default fp(async function modelsPlugin (fastify) {
 
   fastify.decorate('models', {
     list: () => guarded(() => catalog.list()),
-    get: (id: string) => guarded(() => catalog.get(id))
+    get: (id: string) => guarded(() => catalog.get(id)),
+    peek: (id: string) => catalog.peek(id)
   })
 }, { name: 'models', dependencies: ['puter-client'] })

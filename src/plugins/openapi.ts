@@ -12,13 +12,15 @@ export default fp(async function openapiPlugin (fastify) {
       openapi: '3.0.3',
       info: {
         title: 'Puter API Key Studio',
-        description: "OpenAI-compatible gateway to Puter's AI. Sign in with Puter, mint `sk-` keys, and use them with any OpenAI client at `/v1`.",
+        description: "OpenAI- and Anthropic-compatible gateway to Puter's AI. Sign in with Puter, mint `sk-` keys, and use them with any OpenAI or Anthropic client at `/v1`.",
         version: '0.1.0'
       },
       tags: [
-        { name: 'OpenAI', description: 'OpenAI-compatible API, authenticated with an `sk-` key' },
+        { name: 'OpenAI', description: 'OpenAI-compatible API (Chat Completions, Responses, models), authenticated with an `sk-` key' },
+        { name: 'Anthropic', description: "Anthropic's Messages API (Claude Code, the Anthropic SDKs), with an `sk-` key in `x-api-key` or `Authorization: Bearer`; errors in Anthropic's shape" },
         { name: 'Auth', description: 'Dashboard sign-in with a Puter token' },
         { name: 'Keys', description: 'Manage your API keys (dashboard session)' },
+        { name: 'Usage', description: 'Your usage, estimated spend and audit trail (dashboard session)' },
         { name: 'Account', description: 'Leave the server: sign out everywhere, revoke all keys, delete your data (dashboard session)' },
         { name: 'Admin', description: 'Users of a shared server, for the accounts in ADMIN_PUTER_USERS (dashboard session)' },
         { name: 'Dashboard', description: 'Assets of the browser dashboard' },
@@ -28,6 +30,7 @@ export default fp(async function openapiPlugin (fastify) {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (sk-...) from the dashboard' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key (sk-...) from the dashboard, as Anthropic clients send it' },
           sessionCookie: { type: 'apiKey', in: 'cookie', name: 'pks_session', description: 'Dashboard session, set by sign-in' }
         }
       }

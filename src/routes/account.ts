@@ -1,8 +1,11 @@
-// The signed-in user's own account: revoke every key at once, or delete everything this server stores about them.
+// The signed-in user's own account: the model catalogue (for key settings), revoke every key at once, or delete
+// everything this server stores about them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../schemas/common.ts'
 import { DeleteAccountBodySchema, DeleteAccountResponseSchema, RevokeAllKeysResponseSchema } from '../schemas/account.ts'
+import { ModelListSchema } from '../schemas/models.ts'
 import { errors } from '../errors.ts'
+import { actor } from './actor.ts'
 
 const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { store } = fastify
@@ -11,6 +14,16 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.addHook('onRequest', fastify.requireSession)
   fastify.addHook('onRequest', fastify.requireSameOrigin)
+
+  fastify.get('/models', {
+    schema: {
+      tags,
+      security,
+      summary: "Puter's model catalogue",
+      description: "Every chat model, as GET /v1/models lists it for a key without allowedModels: for choosing a key's allowed models without using a key.",
+      response: { 200: ModelListSchema, ...errorResponses(401, 403, 502, 504) }
+    }
+  }, async () => ({ object: 'list' as const, data: await fastify.models.list() }))
 
   fastify.post('/revoke-keys', {
     schema: {
@@ -22,6 +35,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const revoked = (await store.deleteKeysOf(request.user!.uuid)).length
+    await store.audit({ ...actor(request), action: 'account.keys_revoked' })
     request.log.info({ user: request.user!.username, keys: revoked }, 'revoked all their keys')
     return { revoked }
   })

@@ -4,6 +4,7 @@ import { errorResponses } from '../schemas/common.ts'
 import { MeResponseSchema, SignInBodySchema, SignInResponseSchema, SignOutEverywhereResponseSchema, SignOutResponseSchema } from '../schemas/auth.ts'
 import { PuterHttpError, PuterNetworkError } from '../puter/client.ts'
 import { errors } from '../errors.ts'
+import { actor } from './actor.ts'
 
 const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { store, puter, config } = fastify
@@ -81,6 +82,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const keep = appUid !== undefined && await storedUserTokenWorks(user.uuid)
     await store.upsertUser({ ...user, token: keep ? null : { value: token, kind: appUid === undefined ? 'user' : 'app', appUid } })
     const { expiresAt } = await fastify.startSession(request, reply, user)
+    await store.audit({ ...actor(request, user.uuid), action: 'user.signed_in' })
     request.log.info({ user: user.username, tokenKind: appUid === undefined ? 'user' : 'app', keptStoredToken: keep }, 'signed in')
     return { user, isAdmin: fastify.isAdmin(user), expiresAt }
   })
@@ -122,6 +124,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const sessions = await store.deleteSessionsOf(request.user!.uuid)
+    await store.audit({ ...actor(request), action: 'user.signed_out_everywhere' })
     await fastify.endSession(request, reply)
     request.log.info({ user: request.user!.username, sessions }, 'signed out everywhere')
     return { signedOut: true as const, sessions }

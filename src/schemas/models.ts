@@ -17,12 +17,19 @@ export const ModelSchema = Type.Object({
     completion: Type.Optional(Type.String({ description: 'USD per output token, as a decimal string' })),
     input_cache_read: Type.Optional(Type.String({ description: 'USD per cached input token, as a decimal string' }))
   }, { ...OPEN, description: 'Prices, in the OpenRouter convention' })),
-  aliases: Type.Optional(Type.Array(Type.String(), { description: 'Other ids that select the same model' }))
+  aliases: Type.Optional(Type.Array(Type.String(), { description: 'Other ids that select the same model' })),
+  // Anthropic's model object, so Anthropic clients (Claude Code's gateway model discovery) read the same list.
+  type: Type.Optional(Type.Literal('model', { description: 'Always model (Anthropic\'s field)' })),
+  display_name: Type.Optional(Type.String({ description: 'Display name: the name when known, else the id (Anthropic\'s field)' })),
+  created_at: Type.Optional(Type.String({ description: 'Release date as an ISO 8601 time; the epoch when unknown (Anthropic\'s field)' }))
 }, { ...OPEN, description: 'A model' })
 
 export const ModelListSchema = Type.Object({
   object: Type.Literal('list', { description: 'Always list' }),
-  data: Type.Array(ModelSchema, { description: 'The models' })
+  data: Type.Array(ModelSchema, { description: 'The models' }),
+  first_id: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The first id of the page (Anthropic\'s field, when anthropic-version is sent)' })),
+  last_id: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The last id of the page (Anthropic\'s field, when anthropic-version is sent)' })),
+  has_more: Type.Optional(Type.Boolean({ description: 'Always false: one page holds every model (Anthropic\'s field, when anthropic-version is sent)' }))
 }, { ...OPEN, description: 'The models this server serves' })
 
 export type Model = Static<typeof ModelSchema>

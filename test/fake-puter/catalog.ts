@@ -100,6 +100,76 @@ const CHAT_MODELS: readonly ChatModelDetails[] = [
     },
     provider: 'claude'
   },
+  // Claude Code's default names (claude/models.ts): its main model, and Haiku for background calls.
+  {
+    puterId: 'anthropic:anthropic/claude-sonnet-4-6',
+    id: 'claude-sonnet-4-6',
+    name: 'Claude Sonnet 4.6',
+    modalities: { input: ['text', 'image', 'pdf'], output: ['text'] },
+    tool_call: true,
+    release_date: '2026-02-17',
+    aliases: ['claude-sonnet-4.6', 'anthropic/claude-sonnet-4-6', 'anthropic:anthropic/claude-sonnet-4-6'],
+    context: 200000,
+    max_tokens: 64000,
+    costs_currency: 'usd-cents',
+    input_cost_key: 'input_tokens',
+    output_cost_key: 'output_tokens',
+    costs: {
+      tokens: 1000000,
+      input_tokens: 300,
+      ephemeral_5m_input_tokens: 375,
+      ephemeral_1h_input_tokens: 600,
+      cache_read_input_tokens: 30,
+      output_tokens: 1500
+    },
+    provider: 'claude'
+  },
+  {
+    puterId: 'anthropic:anthropic/claude-opus-4-8',
+    id: 'claude-opus-4-8',
+    name: 'Claude Opus 4.8',
+    modalities: { input: ['text', 'image', 'pdf'], output: ['text'] },
+    tool_call: true,
+    release_date: '2026-10-01',
+    aliases: ['claude-opus-4.8', 'anthropic/claude-opus-4-8', 'anthropic:anthropic/claude-opus-4-8'],
+    context: 200000,
+    max_tokens: 64000,
+    costs_currency: 'usd-cents',
+    input_cost_key: 'input_tokens',
+    output_cost_key: 'output_tokens',
+    costs: {
+      tokens: 1000000,
+      input_tokens: 500,
+      ephemeral_5m_input_tokens: 625,
+      ephemeral_1h_input_tokens: 1000,
+      cache_read_input_tokens: 50,
+      output_tokens: 2500
+    },
+    provider: 'claude'
+  },
+  {
+    puterId: 'anthropic:anthropic/claude-haiku-4-5',
+    id: 'claude-haiku-4-5-20251001',
+    name: 'Claude Haiku 4.5',
+    modalities: { input: ['text', 'image', 'pdf'], output: ['text'] },
+    tool_call: true,
+    release_date: '2025-10-01',
+    aliases: ['claude-haiku-4.5', 'claude-haiku-4-5', 'anthropic/claude-haiku-4-5', 'anthropic:anthropic/claude-haiku-4-5'],
+    context: 200000,
+    max_tokens: 64000,
+    costs_currency: 'usd-cents',
+    input_cost_key: 'input_tokens',
+    output_cost_key: 'output_tokens',
+    costs: {
+      tokens: 1000000,
+      input_tokens: 100,
+      ephemeral_5m_input_tokens: 125,
+      ephemeral_1h_input_tokens: 200,
+      cache_read_input_tokens: 10,
+      output_tokens: 500
+    },
+    provider: 'claude'
+  },
   {
     puterId: 'deepseek:deepseek/deepseek-reasoner',
     id: 'deepseek-reasoner',

@@ -297,8 +297,11 @@ function readConversation (messages: unknown): Conversation {
   return conv
 }
 
-/** The tool the model calls: the one `tool_choice` names, else the first (OpenAI or Anthropic format). */
-function pickTool (tools: unknown, toolChoice: unknown): { name: string, schema: unknown } | undefined {
+/** `tool:<Name>` in the prompt asks the fake model to call that tool (when it is offered). */
+const TOOL_REQUEST = /\btool:([A-Za-z0-9_-]+)/
+
+/** The tool the model calls: the one `tool_choice` names, else one the prompt asks for (`tool:<Name>`), else the first (OpenAI or Anthropic format). */
+function pickTool (tools: unknown, toolChoice: unknown, prompt = ''): { name: string, schema: unknown } | undefined {
   if (!Array.isArray(tools) || tools.length === 0 || toolChoice === 'none') return undefined
   const described = tools.map((t: unknown) => {
     if (!isObject(t)) return undefined
@@ -306,7 +309,8 @@ function pickTool (tools: unknown, toolChoice: unknown): { name: string, schema:
     return typeof fn.name === 'string' ? { name: fn.name, schema: fn.parameters ?? fn.input_schema } : undefined
   })
   const wanted = isObject(toolChoice) && isObject(toolChoice.function) ? toolChoice.function.name : undefined
-  return described.find((d) => d !== undefined && d.name === wanted) ?? described[0]
+  const asked = TOOL_REQUEST.exec(prompt)?.[1]
+  return described.find((d) => d !== undefined && d.name === wanted) ?? described.find((d) => d !== undefined && d.name === asked) ?? described[0]
 }
 
 /** A plausible value for a required property of a tool's JSON schema. */
@@ -439,6 +443,16 @@ function contentBlocks (reply: Reply): Json[] {
   if (reply.text !== '') blocks.push({ type: 'text', text: reply.text })
   if (reply.toolCall) blocks.push({ type: 'tool_use', id: reply.toolCall.id, name: reply.toolCall.name, input: reply.toolCall.input })
   return blocks
+}
+
+/**
+ * ClaudeProvider turns thinking on only for `reasoning_effort` or `reasoning.effort` (api-surfaces.md §0); its stream
+ * then carries `reasoning` lines, and its plain result a signed `thinking` block.
+ */
+function claudeThinks (model: ChatModelDetails, args: Json): boolean {
+  if (model.provider !== 'claude') return false
+  const effort = args.reasoning_effort ?? (isObject(args.reasoning) ? args.reasoning.effort : undefined)
+  return typeof effort === 'string' && effort !== ''
 }
 
 /** Starts a fake Puter listening on host:port (default 127.0.0.1, a free port). */
@@ -584,7 +598,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     const maxTokens = finiteOrUndefined(args.max_tokens)
     const truncated = maxTokens !== undefined && maxTokens < 3
     const tool = conv.toolResult === undefined && !truncated && model.provider !== 'fake-chat' && !NOTOOL.test(conv.lastUserText)
-      ? pickTool(args.tools, args.tool_choice)
+      ? pickTool(args.tools, args.tool_choice, conv.lastUserText)
       : undefined
     let text = conv.toolResult !== undefined ? `Tool said: ${conv.toolResult}` : `Echo: ${conv.lastUserText}`
     if (maxTokens !== undefined && truncated) text = text.slice(0, Math.max(1, Math.floor(maxTokens)) * 4)
@@ -596,7 +610,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     }
     return {
       text,
-      reasoning: REASONING_MODEL_IDS.has(model.id) ? `Thinking about: ${conv.lastUserText}` : undefined,
+      reasoning: REASONING_MODEL_IDS.has(model.id) || claudeThinks(model, args) ? `Thinking about: ${conv.lastUserText}` : undefined,
       toolCall,
       truncated,
       promptTokens: Math.max(1, Math.ceil(conv.promptChars / 4))
@@ -623,7 +637,9 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
           type: 'message',
           role: 'assistant',
           model: model.id,
-          content: contentBlocks(reply),
+          content: model.provider === 'claude' && reply.reasoning !== undefined
+            ? [{ type: 'thinking', thinking: reply.reasoning, signature: `fake-signature-${n}` }, ...contentBlocks(reply)]
+            : contentBlocks(reply),
           stop_reason: reply.toolCall ? 'tool_use' : reply.truncated ? 'max_tokens' : 'end_turn',
           stop_sequence: null,
           usage: { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens }

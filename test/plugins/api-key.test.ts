@@ -31,7 +31,7 @@ t.test('a key has at most KEY_MAX_CONCURRENCY requests in flight; the slot frees
   await new Promise((resolve) => setTimeout(resolve, 100))
   const third = await stream()
   t.equal(third.statusCode, 429, 'the third at once is refused')
-  t.match(third.json(), { error: { type: 'rate_limit_error', code: 'concurrency_limit_exceeded', message: /2 requests in flight, its concurrency limit/ } })
+  t.match(third.json(), { error: { type: 'rate_limit_error', code: 'concurrency_limit_exceeded', message: /2 requests in flight, the server's limit per key \(KEY_MAX_CONCURRENCY\)/ } })
   t.equal(third.headers['retry-after'], '1')
   t.same([(await first).statusCode, (await second).statusCode], [200, 200], 'the two in flight finish')
   t.equal((await stream()).statusCode, 200, 'a slot is free again afterwards')

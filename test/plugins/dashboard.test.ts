@@ -3,7 +3,7 @@
 import t from 'tap'
 import { readFile } from 'node:fs/promises'
 import { setup } from '../helper.ts'
-import { PUBLIC_DIR, PUTER_JS_PATH } from '../../src/plugins/dashboard.ts'
+import { CHART_JS_PATH, PUBLIC_DIR, PUTER_JS_PATH } from '../../src/plugins/dashboard.ts'
 
 /** Directives of a Content-Security-Policy header, by name. */
 function csp (header: unknown): Record<string, string[]> {
@@ -96,6 +96,29 @@ t.test('/vendor/puter.js is the package\'s browser bundle, as JavaScript, cached
   const again = await app.inject({ url: '/vendor/puter.js', headers: { 'if-none-match': String(res.headers.etag) } })
   t.equal(again.statusCode, 304)
   t.equal(again.body, '')
+})
+
+t.test('/vendor/chart.umd.min.js is Chart.js\'s UMD bundle, cached and revalidated, with its source map', async (t) => {
+  const { app } = await setup(t)
+  const res = await app.inject({ url: '/vendor/chart.umd.min.js' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^text\/javascript/)
+  t.match(res.headers['cache-control'], /max-age=\d+/)
+  t.ok(res.headers.etag)
+  t.ok(res.headers['content-security-policy'], 'served with the page headers, like every static file')
+  t.equal(res.body, await readFile(CHART_JS_PATH, 'utf8'))
+  t.match(res.body, /Chart\.js v4\./, 'version 4')
+  t.match(res.body, /window\.Chart=/, 'the UMD build that defines window.Chart')
+  t.match(CHART_JS_PATH, /chart\.js[/\\]dist[/\\]chart\.umd\.min\.js$/)
+
+  const again = await app.inject({ url: '/vendor/chart.umd.min.js', headers: { 'if-none-match': String(res.headers.etag) } })
+  t.equal(again.statusCode, 304)
+  t.not(res.headers.etag, (await app.inject({ url: '/vendor/puter.js' })).headers.etag, 'each file has its own ETag')
+
+  const map = await app.inject({ url: '/vendor/chart.umd.min.js.map' })
+  t.equal(map.statusCode, 200, 'the source map the bundle names is there too')
+  t.match(map.headers['content-type'], /^application\/json/)
+  t.equal(JSON.parse(map.body).version, 3)
 })
 
 t.test('Swagger UI at /docs has a CSP without inline script, and works', async (t) => {

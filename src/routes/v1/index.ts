@@ -2,8 +2,12 @@
 // headers, and usage counted when each request ends. Each client API's routes are registered inside.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import cors from '@fastify/cors'
+import { errors, toFault, withDetails } from '../../errors.ts'
+import { modelAllowed } from '../../gateway/key-policy.ts'
 import modelRoutes from './models.ts'
 import chatCompletionRoutes from './chat-completions.ts'
+import messagesRoutes from './messages.ts'
+import responsesRoutes from './responses.ts'
 
 const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config } = fastify
@@ -11,10 +15,18 @@ const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   // Any origin, no credentials; preflights reflect the requested headers (Authorization, x-stainless-*). CORS answers
   // preflights through one catch-all OPTIONS route, which also matches /v1/keys: those stay same-origin.
-  const openCors = { origin: '*', credentials: false, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 86400, exposedHeaders: ['x-request-id', 'retry-after', 'x-should-retry'] }
+  const openCors = {
+    origin: '*',
+    credentials: false,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    maxAge: 86400,
+    exposedHeaders: ['x-request-id', 'retry-after', 'x-should-retry', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests']
+  }
   const noCors = { origin: false }
+  // The dashboard's own routes under /v1 (keys, usage, audit) stay same-origin.
+  const sessionPaths = /^\/v1\/(keys|usage|audit)(\/|\?|$)/
   await fastify.register(cors, () => (req: { url?: string }, cb: (err: Error | null, opts: object) => void) => {
-    cb(null, (req.url ?? '').startsWith('/v1/keys') ? noCors : openCors)
+    cb(null, sessionPaths.test(req.url ?? '') ? noCors : openCors)
   })
 
   // Machine-to-machine JSON and event streams: never rendered as pages, so the lean header set (security-headers),
@@ -24,12 +36,30 @@ const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
     route.bodyLimit ??= bodyLimit
   })
   fastify.addHook('onRequest', fastify.requireApiKey)
+  // The model asked for, checked against the key's allowedModels once the body is read (every client API names it
+  // in `model`), and kept for the request's usage entry under the catalogue's name for it.
+  fastify.addHook('preHandler', async (request) => {
+    const asked = (request.body as { model?: unknown } | undefined)?.model
+    if (typeof asked !== 'string' || asked === '') return
+    // From memory; only a server's first requests wait for the catalogue (aliases and prices come from it).
+    const model = fastify.models.peek(asked) ?? await fastify.models.get(asked).catch(() => undefined)
+    request.aiOutcome.model = model?.id ?? asked
+    const key = request.caller?.key
+    if (!key || modelAllowed(key, asked, model)) return
+    throw withDetails(new errors.ModelNotAllowed(asked, key.allowedModels.join(', ')), { param: 'model' })
+  })
+  // A refused or failed request's code, for the key's recent requests.
+  fastify.addHook('onError', async (request, _reply, err) => {
+    if (request.aiOutcome) request.aiOutcome.errorCode = toFault(err).code
+  })
   // JSON only: without this, a text/plain body reached the schema as a string ("body must be object") while a form
   // body got 415. Every other content type now gets 415 unsupported_media_type.
   fastify.removeContentTypeParser('text/plain')
 
   await fastify.register(modelRoutes)
   await fastify.register(chatCompletionRoutes)
+  await fastify.register(messagesRoutes)
+  await fastify.register(responsesRoutes)
 }
 
 export default v1Routes
