@@ -151,7 +151,10 @@ const keyRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const settings = checkedSettings(request.body, now(), current)
     const updated = await store.updateKey(request.user!.uuid, id, settings)
     if (!updated) throw new errors.KeyNotFound(id)
-    await store.audit({ ...actor(request), action: 'key.updated', keyId: id, keyName: updated.name, fields: Object.keys(request.body).sort() })
+    const fields = Object.keys(request.body).sort()
+    // Disabling or enabling alone is its own entry, so the trail says which way it went.
+    const action = fields.length === 1 && request.body.disabled !== undefined ? (request.body.disabled ? 'key.disabled' : 'key.enabled') : 'key.updated'
+    await store.audit({ ...actor(request), action, keyId: id, keyName: updated.name, ...(action === 'key.updated' ? { fields } : {}) })
     return keySummary(store, updated, now())
   })
 

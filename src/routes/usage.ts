@@ -4,6 +4,7 @@ import { errorResponses, Type, type Static } from '../schemas/common.ts'
 import { AuditListSchema, AuditQuerySchema, UsageCountersSchema, UsageQuerySchema, UsageResponseSchema } from '../schemas/usage.ts'
 import type { UsageCounters, UsageRow } from '../store/types.ts'
 import { dayStart, utcDay } from '../store/periods.ts'
+import { addCounters, zeroCounters } from '../store/usage.ts'
 import { errors, withDetails } from '../errors.ts'
 
 type Counters = Static<typeof UsageCountersSchema>
@@ -12,18 +13,13 @@ type UsageResponse = Static<typeof UsageResponseSchema>
 const DAY_MS = 86_400_000
 const REVOKED = '(revoked key)'
 
-const zero = (): UsageCounters => ({ requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedTokens: 0, costMicroUsd: 0 })
-
+/** Adds a row to running counters and returns them (for reduce). */
 function add (to: UsageCounters, row: UsageCounters): UsageCounters {
-  to.requests += row.requests
-  to.errors += row.errors
-  to.inputTokens += row.inputTokens
-  to.outputTokens += row.outputTokens
-  to.reasoningTokens += row.reasoningTokens
-  to.cachedTokens += row.cachedTokens
-  to.costMicroUsd += row.costMicroUsd
+  addCounters(to, row)
   return to
 }
+
+const zero = zeroCounters
 
 /** Counters as the API shows them: the cost in US dollars. */
 function shown ({ costMicroUsd, ...rest }: UsageCounters): Counters {

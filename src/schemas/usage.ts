@@ -52,7 +52,7 @@ export const AuditListSchema = Type.Object({
   data: Type.Array(Type.Object({
     id: Type.String(),
     at: Type.String({ format: 'date-time' }),
-    action: Type.String({ description: 'user.signed_in, user.signed_out_everywhere, key.created, key.revealed, key.updated, key.rotated, key.revoked, account.keys_revoked' }),
+    action: Type.String({ description: 'user.signed_in, user.signed_out_everywhere, key.created, key.revealed, key.updated (fields says which settings), key.disabled, key.enabled, key.rotated, key.revoked, account.keys_revoked' }),
     keyId: Type.Optional(Type.String()),
     keyName: Type.Optional(Type.String()),
     ip: Type.String({ description: 'The client address of the request' }),

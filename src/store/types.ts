@@ -114,7 +114,7 @@ export interface RequestLogEntry {
 
 export type AuditAction =
   | 'user.signed_in' | 'user.signed_out_everywhere'
-  | 'key.created' | 'key.revealed' | 'key.updated' | 'key.rotated' | 'key.revoked'
+  | 'key.created' | 'key.revealed' | 'key.updated' | 'key.disabled' | 'key.enabled' | 'key.rotated' | 'key.revoked'
   | 'account.keys_revoked'
 
 export interface AuditInput {

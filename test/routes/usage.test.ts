@@ -178,6 +178,8 @@ t.test('audit: sign-in and every key change, newest first, with address and user
   clock.ms += 1000
   await req('GET', `/v1/keys/${created.id}/reveal`)
   await req('PATCH', `/v1/keys/${created.id}`, { name: 'renamed', limits: { rpm: 5 }, disabled: true })
+  await req('PATCH', `/v1/keys/${created.id}`, { disabled: false })
+  await req('PATCH', `/v1/keys/${created.id}`, { disabled: true })
   const rotated = (await req('POST', `/v1/keys/${created.id}/rotate`, { graceSeconds: 60 })).json()
   await req('DELETE', `/v1/keys/${created.id}`)
   const res = await s.app.inject({ url: '/v1/audit', headers: { cookie: first } })
@@ -187,15 +189,17 @@ t.test('audit: sign-in and every key change, newest first, with address and user
   t.match(data, [
     { action: 'key.revoked', keyId: created.id, keyName: 'renamed' },
     { action: 'key.rotated', keyId: created.id, graceSeconds: 60 },
+    { action: 'key.disabled', keyId: created.id, fields: undefined },
+    { action: 'key.enabled', keyId: created.id, fields: undefined },
     { action: 'key.updated', keyId: created.id, fields: ['disabled', 'limits', 'name'] },
     { action: 'key.revealed', keyId: created.id },
     { action: 'key.created', keyId: created.id, keyName: 'audited' },
     { action: 'user.signed_in' },
     { action: 'user.signed_in' }
   ], 'newest first')
-  t.equal(data.length, 7)
-  for (const e of data.slice(0, 6)) t.match(e, { id: String, at: String, ip: remoteAddress, userAgent: 'audit-test/1.0' }, `${e.action}: address and user agent`)
-  t.ok(Date.parse(data[0].at) >= Date.parse(data[4].at) && Date.parse(data[4].at) > Date.parse(data[6].at) - 1, 'times run backwards')
+  t.equal(data.length, 9)
+  for (const e of data.slice(0, 8)) t.match(e, { id: String, at: String, ip: remoteAddress, userAgent: 'audit-test/1.0' }, `${e.action}: address and user agent`)
+  t.ok(Date.parse(data[0].at) >= Date.parse(data[6].at) && Date.parse(data[6].at) > Date.parse(data[8].at) - 1, 'times run backwards')
   for (const secret of [created.key, rotated.key, ALICE, cookie.split('=')[1]]) t.notOk(res.body.includes(secret), 'no key, Puter token or session in the audit')
 })
 

@@ -174,7 +174,7 @@ function toolResultText (content: ChatMessage['content']): string {
 }
 
 /** Tool-call arguments as the object Claude requires; invalid or non-object JSON becomes {} (as Puter does). */
-function parseArguments (args: unknown): Obj {
+export function parseArguments (args: unknown): Obj {
   if (isObj(args)) return args
   if (typeof args !== 'string' || args.trim() === '') return {}
   try {

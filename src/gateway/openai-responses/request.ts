@@ -1,6 +1,7 @@
 // OpenAI Responses request body -> the `args` of Puter's `puter-chat-completion` driver call: input items into chat
 // messages, function and custom tools into function tools, hosted tools left out. Pure.
 import type { InputItem, ResponsesRequest } from './schema.ts'
+import { parseArguments } from '../openai-chat/request.ts'
 
 type Obj = Record<string, unknown>
 
@@ -204,15 +205,4 @@ function outputText (output: unknown): string {
     return output.map((part) => isObj(part) && typeof part.text === 'string' ? part.text : '').filter((s) => s !== '').join('\n')
   }
   return output === undefined || output === null ? '' : JSON.stringify(output)
-}
-
-/** Call arguments as the object Claude requires; invalid or non-object JSON becomes {} (as Puter does). */
-function parseArguments (args: unknown): Obj {
-  if (typeof args !== 'string' || args.trim() === '') return {}
-  try {
-    const parsed: unknown = JSON.parse(args)
-    return isObj(parsed) ? parsed : {}
-  } catch {
-    return {}
-  }
 }
