@@ -23,8 +23,13 @@
  * @property {number} outputTokens
  */
 
+/** @typedef {'active' | 'expired' | 'disabled' | 'over_budget'} KeyState */
+/** @typedef {'day' | 'week' | 'month' | 'total'} BudgetPeriod */
+/** @typedef {{ usd: number, period: BudgetPeriod }} Budget */
+/** @typedef {{ rpm: number | null, concurrency: number | null }} KeyLimits */
+
 /**
- * One of the user's keys as GET /v1/keys lists it: never the secret, only a preview.
+ * One of the user's keys as GET /v1/keys lists it: never the secret, only a preview; its settings, state and spend.
  * @typedef {object} KeySummary
  * @property {string} id
  * @property {string} name
@@ -32,7 +37,28 @@
  * @property {string} createdAt
  * @property {string | null} lastUsedAt
  * @property {number} requestCount
+ * @property {number} errorCount
  * @property {boolean} hasSecret whether the server can reveal the full key again
+ * @property {KeyState} state what a request with the key gets now
+ * @property {string | null} expiresAt
+ * @property {boolean} disabled
+ * @property {string[]} allowedModels model ids or globs; empty = every model
+ * @property {KeyLimits} limits
+ * @property {Budget | null} budget
+ * @property {{ usd: number, period: BudgetPeriod, periodStart: string | null, resetsAt: string | null }} spend estimated spend in the budget period (the key's life when it has no budget)
+ * @property {string | null} rotatedSecretExpiresAt when the secret a rotation replaced stops working
+ * @property {string} [updatedAt]
+ */
+
+/**
+ * The settings PATCH /v1/keys/{id} changes: fields left out stay as they are; null clears.
+ * @typedef {object} KeyUpdate
+ * @property {string} [name]
+ * @property {string | null} [expiresAt]
+ * @property {boolean} [disabled]
+ * @property {string[]} [allowedModels]
+ * @property {{ rpm?: number | null, concurrency?: number | null }} [limits]
+ * @property {Budget | null} [budget]
  */
 
 /**
@@ -45,6 +71,70 @@
  * @property {string} key
  * @property {boolean} hasSecret
  */
+
+/**
+ * A key after rotation: its new secret, shown once; the old one works until rotatedSecretExpiresAt.
+ * @typedef {CreatedKey & { rotatedSecretExpiresAt: string | null }} RotatedKey
+ */
+
+/**
+ * One of a key's recent requests (GET /v1/keys/{id}/requests): never any prompt or answer.
+ * @typedef {object} KeyRequest
+ * @property {string} at
+ * @property {string} route
+ * @property {string} model
+ * @property {number} status
+ * @property {string | null} errorCode
+ * @property {number} inputTokens
+ * @property {number} outputTokens
+ * @property {number} costUsd
+ * @property {number | null} ttfbMs
+ * @property {number} durationMs
+ */
+
+/**
+ * @typedef {object} UsageCounters
+ * @property {number} requests
+ * @property {number} errors
+ * @property {number} inputTokens
+ * @property {number} outputTokens
+ * @property {number} reasoningTokens
+ * @property {number} cachedTokens
+ * @property {number} costUsd estimated
+ */
+
+/**
+ * A row of GET /v1/usage: a day (with per-key and per-model breakdowns), a model or a key.
+ * @typedef {UsageCounters & { day?: string, model?: string, keyId?: string, keyName?: string, byKey?: Record<string, UsageCounters>, byModel?: Record<string, UsageCounters> }} UsageRow
+ */
+
+/**
+ * GET /v1/usage: the user's usage from..to (UTC days, inclusive).
+ * @typedef {object} Usage
+ * @property {'usage'} object
+ * @property {string} from
+ * @property {string} to
+ * @property {'day' | 'model' | 'key'} group_by
+ * @property {UsageCounters} totals
+ * @property {UsageRow[]} data
+ * @property {Record<string, string>} keys names of the keys that appear, by id
+ */
+
+/**
+ * An entry of the user's audit trail (GET /v1/audit).
+ * @typedef {object} AuditEntry
+ * @property {string} id
+ * @property {string} at
+ * @property {string} action user.signed_in, key.created, key.updated, key.rotated, key.revoked…
+ * @property {string} [keyId]
+ * @property {string} [keyName]
+ * @property {string} ip
+ * @property {string} userAgent
+ * @property {string[]} [fields] key.updated: the settings changed
+ * @property {number} [graceSeconds] key.rotated
+ */
+
+/** @typedef {{ data: AuditEntry[], has_more: boolean, next_before: string | null }} AuditPage */
 
 /**
  * A model from GET /v1/models.
@@ -143,11 +233,52 @@ export const server = {
   /** @param {string} name '' for an untitled key */
   createKey: (name) => /** @type {Promise<CreatedKey>} */ (api('/v1/keys', { method: 'POST', body: name ? { name } : {} })),
   /** @param {string} id */
+  getKey: (id) => /** @type {Promise<KeySummary>} */ (api(`/v1/keys/${encodeURIComponent(id)}`)),
+  /** @param {string} id */
   revealKey: (id) => /** @type {Promise<{ id: string, key: string }>} */ (api(`/v1/keys/${encodeURIComponent(id)}/reveal`)),
   /** @param {string} id */
   revokeKey: (id) => api(`/v1/keys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /**
+   * @param {string} id
+   * @param {KeyUpdate} change
+   */
+  updateKey: (id, change) => /** @type {Promise<KeySummary>} */ (api(`/v1/keys/${encodeURIComponent(id)}`, { method: 'PATCH', body: change })),
+  /**
+   * @param {string} id
+   * @param {number} graceSeconds how long the old secret keeps working
+   */
+  rotateKey: (id, graceSeconds) => /** @type {Promise<RotatedKey>} */ (api(`/v1/keys/${encodeURIComponent(id)}/rotate`, { method: 'POST', body: { graceSeconds } })),
+  /** @param {string} id */
+  keyRequests: (id) => /** @type {Promise<{ data: KeyRequest[] }>} */ (api(`/v1/keys/${encodeURIComponent(id)}/requests`)),
   /** @param {string} key an API key */
-  listModels: (key) => /** @type {Promise<{ data: Model[] }>} */ (api('/v1/models', { key }))
+  listModels: (key) => /** @type {Promise<{ data: Model[] }>} */ (api('/v1/models', { key })),
+  /** Every model of the catalogue, with the session (no key): for the allowed-models picker. */
+  catalogue: () => /** @type {Promise<{ data: Model[] }>} */ (api('/account/models')),
+  /** @param {{ from: string, to: string }} range UTC days, YYYY-MM-DD */
+  usage: ({ from, to }) => /** @type {Promise<Usage>} */ (api(`/v1/usage?${new URLSearchParams({ from, to, group_by: 'day' })}`)),
+  /** @param {{ from: string, to: string }} range */
+  usageCsv: ({ from, to }) => download(`/v1/usage?${new URLSearchParams({ format: 'csv', from, to })}`, `usage-${from}-to-${to}.csv`),
+  /** @param {{ before?: string | null }} page the id of the last entry of the previous page; none for the first */
+  audit: ({ before = null }) => /** @type {Promise<AuditPage>} */ (api(before ? `/v1/audit?${new URLSearchParams({ before })}` : '/v1/audit'))
+}
+
+/**
+ * A file answer (same origin, session cookie), as a Blob with the name the server gives it (Content-Disposition)
+ * or `fallbackName`. Rejects with ApiError, so a lost session is told, not saved as a file.
+ * @param {string} path
+ * @param {string} fallbackName
+ * @returns {Promise<{ blob: Blob, filename: string }>}
+ */
+export async function download (path, fallbackName) {
+  let res
+  try {
+    res = await fetch(path, { credentials: 'same-origin', cache: 'no-store' })
+  } catch {
+    throw networkError()
+  }
+  if (!res.ok) throw new ApiError(res.status, await readJson(res))
+  const named = /filename="?([^";]+)"?/i.exec(res.headers.get('content-disposition') ?? '')?.[1]
+  return { blob: await res.blob(), filename: named || fallbackName }
 }
 
 /**

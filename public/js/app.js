@@ -10,6 +10,7 @@ import { initKeys, loadKeys } from './keys.js'
 import { initPickers, checkSecret } from './pickers.js'
 import { initPlayground } from './playground.js'
 import { initTemplates } from './templates.js'
+import { initUsage, loadUsage } from './usage.js'
 
 /** @import { Navigate } from './ui.js' */
 
@@ -19,6 +20,7 @@ const tabs = setupTabs($('main-tabs'), {
     if (window.location.hash !== hash) window.history.replaceState(null, '', hash)
     document.title = `${(tab.textContent ?? '').trim()} · Puter API Key Studio`
     if (tab.dataset.hash === 'keys' && state.user) loadKeys()
+    if (tab.dataset.hash === 'usage' && state.user) loadUsage()
     if ((tab.dataset.hash === 'playground' || tab.dataset.hash === 'templates') && state.user) checkSecret()
     if (tab.dataset.hash === 'admin') loadUsers()
   }
@@ -84,6 +86,7 @@ initAuth({ goTo })
 initAccount({ signedOut })
 initAdmin()
 initKeys({ goTo })
+initUsage()
 initPickers()
 initPlayground()
 initTemplates()

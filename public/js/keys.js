@@ -1,8 +1,12 @@
 // @ts-check
-// API keys tab: create (the new key shown once, prominently), list, reveal, copy and revoke.
+// API keys tab: create (the new key shown once, prominently), list with each key's state, limits and spend, reveal,
+// copy and revoke; a key's name opens its panel (key-panel.js). key-view.js draws the state, limits and spend.
 import { server, ApiError, describeError } from './api.js'
 import { state, on, setKeys, addSecret, getSecret, setSelection, sessionLost } from './state.js'
-import { $, h, icon, showAlert, busy, copyWithFeedback, confirmDialog, timeEl, toast } from './ui.js'
+import { $, h, icon, showAlert, busy, copyWithFeedback, confirmDialog, timeEl, toast, formatCount } from './ui.js'
+import { stateBadge, limitsLine, spendView } from './key-view.js'
+import { openKeyPanel, closeKeyPanel, initKeyPanel } from './key-panel.js'
+import { initActivity, loadActivity } from './activity.js'
 
 /** @import { KeySummary, CreatedKey } from './api.js' */
 /** @import { Navigate } from './ui.js' */
@@ -19,6 +23,7 @@ const errorEl = () => $('keys-error')
 /** Loads the key list (once at a time); the table follows through the 'keys' event. */
 export function loadKeys () {
   if (!state.user) return Promise.resolve()
+  loadActivity()
   loading ??= (async () => {
     $('keys-loading').hidden = state.keys !== null
     try {
@@ -63,15 +68,25 @@ function row (key) {
   const label = key.name || 'Untitled key'
   const secretOnce = !key.hasSecret && !state.secrets.has(key.id)
 
-  return h('tr', { dataset: { keyId: key.id } },
-    h('td', { 'data-label': 'Name' }, h('span', { class: 'key-name', title: label }, label)),
+  return h('tr', { dataset: { keyId: key.id, state: key.state } },
+    h('td', { 'data-label': 'Name' }, h('div', { class: 'key-name-cell' },
+      // The name opens the key's panel: its settings, rotation and recent requests.
+      h('button', { type: 'button', class: 'key-name-link', 'aria-label': `Manage key “${label}”`, onclick: () => openKeyPanel(key.id) },
+        h('span', { class: 'key-name', title: label }, label),
+        icon('sliders', 'icon key-name-icon')),
+      h('span', { class: 'key-meta' }, stateBadge(key.state), limitsLine(key))
+    )),
     h('td', { 'data-label': 'Key' },
       h('code', { class: `key-value${isShown ? ' is-shown' : ''}` }, isShown ? state.secrets.get(key.id) : key.preview),
       secretOnce ? h('span', { class: 'tag', title: NOT_REVEALABLE }, 'shown once') : null
     ),
-    h('td', { 'data-label': 'Created' }, timeEl(key.createdAt, 'date')),
-    h('td', { 'data-label': 'Last used' }, key.lastUsedAt ? timeEl(key.lastUsedAt) : h('span', { class: 'muted' }, 'Never')),
-    h('td', { 'data-label': 'Requests', class: 'num' }, String(key.requestCount ?? 0)),
+    h('td', { 'data-label': 'Last used' }, h('div', { class: 'key-use' },
+      key.lastUsedAt ? timeEl(key.lastUsedAt) : h('span', { class: 'muted' }, 'Never'),
+      h('span', { class: 'key-requests' },
+        `${formatCount(key.requestCount ?? 0)} ${key.requestCount === 1 ? 'request' : 'requests'}`,
+        key.errorCount ? h('span', { class: 'key-errors' }, ` · ${formatCount(key.errorCount)} failed`) : null)
+    )),
+    h('td', { 'data-label': 'Spend' }, spendView(key)),
     h('td', { class: 'row-actions' }, h('div', { class: 'row-actions-inner' },
       secretOnce
         ? null
@@ -148,36 +163,44 @@ function focusRowButton (id, index) {
 }
 
 /**
+ * Revokes a key after asking; from its row or its panel (which closes). Whether it was revoked.
  * @param {KeySummary} key
  * @param {HTMLButtonElement} button
+ * @param {(message: string) => void} [fail] shows a failure (default: the alert above the table)
+ * @returns {Promise<boolean>}
  */
-async function revoke (key, button) {
-  showAlert(errorEl(), '')
+async function revoke (key, button, fail = (message) => showAlert(errorEl(), message)) {
+  fail('')
   const label = key.name || 'Untitled key'
   const ok = await confirmDialog({
     title: 'Revoke this key?',
     body: `“${label}” (${key.preview}) stops working immediately for every app that uses it. This cannot be undone.`,
     confirmLabel: 'Revoke key'
   })
-  if (!ok) return
-  await busy(button, async () => {
+  if (!ok) return false
+  const done = await busy(button, async () => {
     try {
       await server.revokeKey(key.id)
     } catch (err) {
-      if (sessionLost(err)) return
+      if (sessionLost(err)) return false
       if (!(err instanceof ApiError && err.status === 404)) {
-        showAlert(errorEl(), `Could not revoke the key: ${describeError(err)}`)
-        return
+        fail(`Could not revoke the key: ${describeError(err)}`)
+        return false
       }
     }
-    shown.delete(key.id)
-    if ($('new-key').dataset.keyId === key.id) hideNewKey()
-    if (state.keyId === key.id) setSelection({ keyId: '' })
-    setKeys((state.keys ?? []).filter((k) => k.id !== key.id))
-    toast(`Revoked “${label}”`)
-    const next = document.querySelector('#keys-body .row-actions button')
-    ;(next instanceof window.HTMLElement ? next : $('key-name')).focus()
+    return true
   })
+  if (!done) return false
+  shown.delete(key.id)
+  if ($('new-key').dataset.keyId === key.id) hideNewKey()
+  if (state.keyId === key.id) setSelection({ keyId: '' })
+  closeKeyPanel()
+  setKeys((state.keys ?? []).filter((k) => k.id !== key.id))
+  loadActivity()
+  toast(`Revoked “${label}”`)
+  const next = document.querySelector('#keys-body .row-actions button')
+  ;(next instanceof window.HTMLElement ? next : $('key-name')).focus()
+  return true
 }
 
 /** @param {CreatedKey} created */
@@ -204,9 +227,32 @@ function hideNewKey () {
   $('new-key-value').textContent = ''
 }
 
+/**
+ * A new key's row until the list is loaded again: no use yet, no limits.
+ * @param {CreatedKey} created
+ * @returns {KeySummary}
+ */
+function newSummary ({ key: _secret, ...created }) {
+  return {
+    lastUsedAt: null,
+    requestCount: 0,
+    errorCount: 0,
+    state: 'active',
+    expiresAt: null,
+    disabled: false,
+    allowedModels: [],
+    limits: { rpm: null, concurrency: null },
+    budget: null,
+    spend: { usd: 0, period: 'total', periodStart: null, resetsAt: null },
+    rotatedSecretExpiresAt: null,
+    ...created
+  }
+}
+
 /** Forgets what the table showed (on sign-out). */
 function resetKeys () {
   shown.clear()
+  closeKeyPanel()
   hideNewKey()
   showAlert(errorEl(), '')
   render()
@@ -215,6 +261,8 @@ function resetKeys () {
 /** @param {{ goTo: Navigate }} deps */
 export function initKeys ({ goTo }) {
   navigate = goTo
+  initKeyPanel({ revoke })
+  initActivity()
   on('keys', render)
   on('auth', () => {
     if (state.user) loadKeys()
@@ -230,12 +278,13 @@ export function initKeys ({ goTo }) {
       try {
         const created = await server.createKey(name)
         addSecret(created.id, created.key)
-        const { key: _secret, ...summary } = created
-        setKeys([{ ...summary, lastUsedAt: null, requestCount: 0 }, ...(state.keys ?? []).filter((k) => k.id !== created.id)])
+        setKeys([newSummary(created), ...(state.keys ?? []).filter((k) => k.id !== created.id)])
         input.value = ''
         showNewKey(created)
         // The Playground and Templates follow the newest key until the user picks another.
         setSelection({ keyId: created.id })
+        // The server's own view of it (state, spend period) and the activity entry.
+        loadKeys()
       } catch (err) {
         if (sessionLost(err)) return
         showAlert(errorEl(), `Could not create the key: ${describeError(err)}`)

@@ -1,44 +1,18 @@
 // @ts-check
-// Playground tab: one chat request through the real /v1/chat/completions, streamed or not, with Stop.
-// Besides state, api and ui it uses sse.js, a pure reader of server-sent events with no state of its own.
-import { ApiError, readJson, networkError, isAbort, messageOf } from './api.js'
+// Playground tab: a conversation with a model through one of this server's three APIs (Chat Completions, Responses,
+// Anthropic Messages), streamed or not, with Stop, edit and resend, Clear, and each exchange's raw request and response.
+// Besides state, api and ui it uses chat-apis.js and sse.js (pure: no state) and transcript.js (the turns' DOM).
+// The conversation lives here, not in state.js: no other tab reads it, and it is forgotten on sign-out.
+import { ApiError, networkError, isAbort, messageOf } from './api.js'
 import { state, on, setSelection, selectedSecret, findModel, loadModels, PASTE } from './state.js'
-import { $, h, showAlert } from './ui.js'
+import { $, showAlert } from './ui.js'
 import { readSse } from './sse.js'
+import { APIS, isApiId, buildCall, emptyReply, applyEvent, applyJson } from './chat-apis.js'
+import { userTurnView, assistantTurnView, updateAssistant } from './transcript.js'
 
 /** @import { Model } from './api.js' */
-
-/** @typedef {{ id: string, type: string, function: { name: string, arguments: string } }} ToolCall */
-/** @typedef {{ index?: number, id?: string, function?: { name?: string, arguments?: string } }} ToolCallDelta a streamed piece of one */
-
-/**
- * @typedef {object} Usage
- * @property {number} [prompt_tokens]
- * @property {number} [completion_tokens]
- * @property {number} [total_tokens]
- * @property {{ reasoning_tokens?: number }} [completion_tokens_details]
- */
-
-/** @typedef {{ content?: string | null, reasoning_content?: string, reasoning?: string }} Text */
-
-/**
- * A chat completion, or one streamed chunk of one (with deltas instead of messages).
- * @typedef {object} Completion
- * @property {string} [model]
- * @property {Usage | null} [usage]
- * @property {Array<{ message?: Text & { tool_calls?: ToolCall[] }, delta?: Text & { tool_calls?: ToolCallDelta[] }, finish_reason?: string | null }>} [choices]
- * @property {unknown} [error]
- */
-
-/**
- * @typedef {object} ChatRequest
- * @property {string} model
- * @property {Array<{ role: string, content: string }>} messages
- * @property {boolean} stream
- * @property {{ include_usage: boolean }} [stream_options]
- * @property {number} [max_tokens]
- * @property {unknown[]} [tools]
- */
+/** @import { ApiId, CallOptions, Call, HistoryTurn } from './chat-apis.js' */
+/** @import { Turn, AssistantTurn, AssistantView } from './transcript.js' */
 
 /** A problem with the form, with the id of the field to focus. */
 class FormError extends Error {
@@ -54,10 +28,13 @@ class FormError extends Error {
 
 /** @type {AbortController | null} */
 let controller = null
-
-const fmtInt = new Intl.NumberFormat()
-/** @param {number} ms */
-const fmtMs = (ms) => ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`
+/** The conversation, oldest first. */
+/** @type {Turn[]} */
+let turns = []
+/** The user turn being edited, or -1. */
+let editing = -1
+/** @type {WeakMap<AssistantTurn, AssistantView>} */
+const views = new WeakMap()
 
 /**
  * "$3.00 / $15.00 per 1M tokens" from OpenRouter-style per-token prices.
@@ -102,18 +79,11 @@ function renderModelInfo () {
   }
 }
 
-/** Output area state for one request. */
-function resetOutput () {
-  $('pg-placeholder').hidden = true
-  $('pg-reply').replaceChildren()
-  $('pg-reply').classList.remove('is-empty')
-  $('pg-reasoning').hidden = true
-  $('pg-reasoning-text').replaceChildren()
-  $('pg-tools-out').hidden = true
-  $('pg-tool-list').replaceChildren()
-  $('pg-usage').hidden = true
-  $('pg-usage').replaceChildren()
-  showAlert($('pg-error'), '')
+/** The API picked in the form. */
+function selectedApi () {
+  const v = document.querySelector('input[name="pg-api"]:checked')
+  const id = v instanceof window.HTMLInputElement ? v.value : ''
+  return /** @type {ApiId} */ (isApiId(id) ? id : 'chat')
 }
 
 /**
@@ -126,51 +96,22 @@ function setStatus (text, kind = '') {
   el.dataset.kind = kind
 }
 
-/** @param {ToolCall[]} calls */
-function renderToolCalls (calls) {
-  const list = $('pg-tool-list')
-  const items = calls.filter(Boolean).map((c) => {
-    let args = c.function?.arguments ?? ''
-    try {
-      args = JSON.stringify(JSON.parse(args), null, 2)
-    } catch {
-      // still streaming, or not JSON: show as is
+/** Redraws the turns (assistant turns keep their elements, so an open raw view stays open). */
+function renderTranscript () {
+  const busy = controller !== null
+  const actions = { edit: startEdit, resend, cancel: cancelEdit }
+  const items = turns.map((turn, i) => {
+    if (turn.role === 'user') return userTurnView(turn, i, { editing: editing === i, busy, actions })
+    let view = views.get(turn)
+    if (!view) {
+      view = assistantTurnView(turn, i)
+      views.set(turn, view)
     }
-    return h('li', { class: 'tool-call' },
-      h('div', { class: 'tool-call-head' },
-        h('code', { class: 'tool-name' }, c.function?.name || '(unnamed)'),
-        c.id ? h('span', { class: 'muted mono' }, c.id) : null),
-      h('pre', { class: 'tool-args' }, args))
+    return view.el
   })
-  list.replaceChildren(...items)
-  $('pg-tools-out').hidden = items.length === 0
-}
-
-/**
- * @param {{ usage: Usage | null, model: string, finishReason: string | null, ttft: number | null, total: number, stopped: boolean }} run
- */
-function renderUsage ({ usage, model, finishReason, ttft, total, stopped }) {
-  const dl = $('pg-usage')
-  /** @type {HTMLElement[]} */
-  const rows = []
-  /**
-   * @param {string} label
-   * @param {string | null | undefined} value
-   */
-  const add = (label, value) => { if (value !== undefined && value !== null && value !== '') rows.push(h('div', { class: 'stat' }, h('dt', {}, label), h('dd', {}, value))) }
-  add('Model', model)
-  add('Finish', stopped ? 'stopped' : finishReason)
-  if (usage) {
-    add('Prompt tokens', fmtInt.format(usage.prompt_tokens ?? 0))
-    add('Completion tokens', fmtInt.format(usage.completion_tokens ?? 0))
-    const reasoning = usage.completion_tokens_details?.reasoning_tokens
-    if (reasoning) add('Reasoning tokens', fmtInt.format(reasoning))
-    add('Total tokens', fmtInt.format(usage.total_tokens ?? ((usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0))))
-  }
-  if (ttft !== null && ttft !== undefined) add('First token', fmtMs(ttft))
-  add('Latency', fmtMs(total))
-  dl.replaceChildren(...rows)
-  dl.hidden = rows.length === 0
+  $('pg-transcript').replaceChildren(...items)
+  $('pg-placeholder').hidden = turns.length > 0
+  $('pg-clear', window.HTMLButtonElement).disabled = turns.length === 0
 }
 
 /** @param {boolean} running */
@@ -181,197 +122,265 @@ function setRunning (running) {
 }
 
 /**
- * The value of a form field (input or textarea), trimmed.
+ * The value of a form field (input, textarea or select), trimmed.
  * @param {string} id
  */
 function fieldValue (id) {
   const el = $(id)
-  return el instanceof window.HTMLInputElement || el instanceof window.HTMLTextAreaElement ? el.value.trim() : ''
+  return el instanceof window.HTMLInputElement || el instanceof window.HTMLTextAreaElement || el instanceof window.HTMLSelectElement ? el.value.trim() : ''
 }
 
 /**
- * Builds the request from the form; throws FormError with a message for the user.
- * @returns {{ key: string, body: ChatRequest }}
+ * The settings from the form; throws FormError with a message for the user.
+ * @returns {CallOptions}
  */
-function buildRequest () {
+function readOptions () {
   const key = selectedSecret()
   if (!key) throw new FormError(state.secretProblem || 'Choose an API key first.')
   const model = state.model.trim()
   if (!model) throw new FormError('Choose a model.', 'pg-model')
-  const message = fieldValue('pg-message')
-  if (!message) throw new FormError('Write a message first.', 'pg-message')
-  const stream = $('pg-stream', window.HTMLInputElement).checked
-  const system = fieldValue('pg-system')
-  /** @type {ChatRequest} */
-  const body = {
-    model,
-    messages: [...(system ? [{ role: 'system', content: system }] : []), { role: 'user', content: message }],
-    stream
+  /** @type {number | null} */
+  let maxTokens = null
+  const maxText = fieldValue('pg-max-tokens')
+  if (maxText) {
+    maxTokens = Number(maxText)
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new FormError('Max tokens must be a whole number above 0.', 'pg-max-tokens')
   }
-  if (stream) body.stream_options = { include_usage: true }
-  const maxTokens = fieldValue('pg-max-tokens')
-  if (maxTokens) {
-    const n = Number(maxTokens)
-    if (!Number.isInteger(n) || n < 1) throw new FormError('Max tokens must be a whole number above 0.', 'pg-max-tokens')
-    body.max_tokens = n
-  }
+  /** @type {unknown[] | null} */
+  let tools = null
   const toolsText = fieldValue('pg-tools')
   if (toolsText) {
-    let tools
+    let parsed
     try {
-      tools = JSON.parse(toolsText)
+      parsed = JSON.parse(toolsText)
     } catch (err) {
       throw new FormError(`Tools is not valid JSON: ${messageOf(err)}`, 'pg-tools')
     }
-    if (!Array.isArray(tools)) throw new FormError('Tools must be a JSON array of tool definitions.', 'pg-tools')
-    body.tools = tools
+    if (!Array.isArray(parsed)) throw new FormError('Tools must be a JSON array of tool definitions.', 'pg-tools')
+    tools = parsed
   }
-  return { key, body }
+  const effort = fieldValue('pg-effort')
+  return {
+    key,
+    model,
+    system: fieldValue('pg-system'),
+    stream: $('pg-stream', window.HTMLInputElement).checked,
+    maxTokens,
+    tools,
+    effort: effort === 'low' || effort === 'medium' || effort === 'high' ? effort : ''
+  }
 }
 
-async function send () {
+/** @param {unknown} err */
+function showFormError (err) {
+  showAlert($('pg-error'), messageOf(err))
+  if (err instanceof FormError && err.focus) {
+    const el = $(err.focus)
+    const details = el.closest('details')
+    if (details) details.open = true
+    el.focus()
+  }
+}
+
+/**
+ * What is sent as history: the user's turns, and the replies that finished or were stopped with some text. Tool
+ * calls are left out: the Playground has no way to answer them.
+ * @returns {HistoryTurn[]}
+ */
+function history () {
+  /** @type {HistoryTurn[]} */
+  const out = []
+  for (const t of turns) {
+    if (t.role === 'user') out.push({ role: 'user', text: t.text })
+    else if ((t.status === 'done' || t.status === 'stopped') && t.reply.text) out.push({ role: 'assistant', text: t.reply.text })
+  }
+  return out
+}
+
+/** A key as the raw view shows it: enough to tell which key, not enough to use it. */
+const maskKey = (/** @type {string} */ key) => key.length < 16 ? key : `${key.slice(0, 7)}…${key.slice(-4)}`
+
+/**
+ * The request as text: method, path, headers (the key masked) and the body exactly as sent.
+ * @param {Call} call
+ * @param {string} body
+ * @param {string} key
+ */
+function rawRequest (call, body, key) {
+  const headers = Object.entries(call.headers).map(([k, v]) => `${k}: ${v.replace(key, maskKey(key))}`)
+  return [`POST ${call.path}`, ...headers, '', body].join('\n')
+}
+
+/** Sends the composer's message as the next turn. */
+function sendNew () {
   if (controller) return
-  let req
+  showAlert($('pg-error'), '')
+  let options
   try {
-    req = buildRequest()
+    options = readOptions()
+    if (!fieldValue('pg-message')) throw new FormError('Write a message first.', 'pg-message')
   } catch (err) {
-    showAlert($('pg-error'), messageOf(err))
-    if (err instanceof FormError && err.focus) {
-      const el = $(err.focus)
-      const details = el.closest('details')
-      if (details && (err.focus === 'pg-max-tokens' || err.focus === 'pg-tools')) details.open = true
-      el.focus()
-    }
+    showFormError(err)
     return
   }
-  resetOutput()
-  controller = new AbortController()
-  setRunning(true)
-  setStatus(req.body.stream ? 'Waiting for the first token…' : 'Waiting for the reply…', 'busy')
+  const message = $('pg-message', window.HTMLTextAreaElement)
+  turns.push({ role: 'user', text: message.value.trim() })
+  message.value = ''
+  editing = -1
+  run(options)
+}
 
-  const reply = $('pg-reply')
-  const reasoningEl = $('pg-reasoning-text')
-  /** @type {ToolCall[]} */
-  const toolCalls = []
-  const started = performance.now()
-  /** @type {number | null} */
-  let ttft = null
-  /** @type {Usage | null} */
-  let usage = null
-  let model = req.body.model
-  /** @type {string | null} */
-  let finishReason = null
-  let stopped = false
-  let failed = false
-  const firstToken = () => {
-    if (ttft === null) {
-      ttft = performance.now() - started
-      setStatus('Streaming…', 'busy')
-    }
+/** @param {number} index */
+function startEdit (index) {
+  if (controller) return
+  editing = index
+  renderTranscript()
+  const box = $('pg-transcript').querySelector('.turn-edit-input')
+  if (box instanceof window.HTMLTextAreaElement) {
+    box.focus()
+    box.setSelectionRange(box.value.length, box.value.length)
   }
+}
+
+function cancelEdit () {
+  const index = editing
+  editing = -1
+  renderTranscript()
+  const button = $('pg-transcript').querySelector(`[data-index="${index}"] .turn-edit`)
+  if (button instanceof window.HTMLElement) button.focus()
+}
+
+/**
+ * Replaces a user turn, drops everything after it, and sends the conversation again.
+ * @param {number} index
+ * @param {string} text
+ */
+function resend (index, text) {
+  if (controller) return
+  showAlert($('pg-error'), '')
+  let options
+  try {
+    options = readOptions()
+    if (!text.trim()) throw new FormError('Write a message first.')
+  } catch (err) {
+    showFormError(err)
+    return
+  }
+  turns = [...turns.slice(0, index), { role: 'user', text: text.trim() }]
+  editing = -1
+  run(options)
+}
+
+/** Empties the conversation (stopping a request on its way). */
+function clearConversation () {
+  controller?.abort()
+  controller = null
+  setRunning(false)
+  turns = []
+  editing = -1
+  renderTranscript()
+  setStatus('')
+  showAlert($('pg-error'), '')
+  $('pg-message').focus()
+}
+
+/**
+ * Sends the conversation through the chosen API and shows the answer as the next assistant turn.
+ * @param {CallOptions} options
+ */
+async function run (options) {
+  const api = selectedApi()
+  const call = buildCall(api, history(), options)
+  const body = JSON.stringify(call.body, null, 2)
+  /** @type {AssistantTurn} */
+  const turn = {
+    role: 'assistant',
+    api,
+    reply: { ...emptyReply(), model: options.model },
+    status: 'running',
+    error: '',
+    ttft: null,
+    total: null,
+    raw: { request: rawRequest(call, body, options.key), status: '', response: '' }
+  }
+  turns.push(turn)
+  controller = new AbortController()
+  const { signal } = controller
+  setRunning(true)
+  renderTranscript()
+  const view = /** @type {AssistantView} */ (views.get(turn))
+  view.el.scrollIntoView({ block: 'nearest' })
+  setStatus(options.stream ? 'Waiting for the first token…' : 'Waiting for the reply…', 'busy')
+  const started = performance.now()
+  const { reply } = turn
 
   try {
     let res
     try {
-      res = await fetch('/v1/chat/completions', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${req.key}`, accept: req.body.stream ? 'text/event-stream' : 'application/json' },
-        body: JSON.stringify(req.body),
-        signal: controller.signal,
-        cache: 'no-store'
-      })
+      res = await fetch(call.path, { method: 'POST', headers: call.headers, body, signal, cache: 'no-store' })
     } catch (err) {
       if (isAbort(err)) throw err
       throw networkError()
     }
-    if (!res.ok) throw new ApiError(res.status, await readJson(res))
-
-    if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-      for await (const data of readSse(/** @type {NonNullable<Response['body']>} */ (res.body))) {
-        if (data === '[DONE]') break
-        /** @type {Completion} */
-        let chunk
-        try {
-          chunk = JSON.parse(data)
-        } catch {
-          continue
-        }
-        if (chunk.error) throw new ApiError(502, chunk)
-        if (chunk.model) model = chunk.model
-        if (chunk.usage) usage = chunk.usage
-        const choice = chunk.choices?.[0]
-        if (!choice) continue
-        const delta = choice.delta ?? {}
-        const reasoning = delta.reasoning_content ?? delta.reasoning
-        if (reasoning) {
-          firstToken()
-          $('pg-reasoning').hidden = false
-          reasoningEl.append(reasoning)
-        }
-        if (delta.content) {
-          firstToken()
-          reply.append(delta.content)
-        }
-        if (Array.isArray(delta.tool_calls)) {
-          firstToken()
-          for (const tc of delta.tool_calls) {
-            const i = tc.index ?? 0
-            const cur = toolCalls[i] ??= { id: '', type: 'function', function: { name: '', arguments: '' } }
-            if (tc.id) cur.id = tc.id
-            if (tc.function?.name) cur.function.name += tc.function.name
-            if (tc.function?.arguments) cur.function.arguments += tc.function.arguments
-          }
-          renderToolCalls(toolCalls)
-        }
-        if (choice.finish_reason) finishReason = choice.finish_reason
+    const type = res.headers.get('content-type') ?? ''
+    turn.raw.status = `HTTP ${res.status}${type ? ` · ${type}` : ''}`
+    if (!res.ok || !type.includes('text/event-stream')) {
+      turn.raw.response = await res.text()
+      updateAssistant(view, turn)
+      /** @type {unknown} */
+      let json = null
+      try {
+        json = JSON.parse(turn.raw.response)
+      } catch {
+        // not JSON: ApiError says so by status
       }
+      if (!res.ok) throw new ApiError(res.status, json)
+      applyJson(api, reply, json)
     } else {
-      /** @type {Completion} */
-      const json = await res.json()
-      ttft = null
-      model = json.model ?? model
-      usage = json.usage ?? null
-      const choice = json.choices?.[0] ?? {}
-      finishReason = choice.finish_reason ?? null
-      const msg = choice.message ?? {}
-      const reasoning = msg.reasoning_content ?? msg.reasoning
-      if (reasoning) {
-        $('pg-reasoning').hidden = false
-        reasoningEl.append(reasoning)
-      }
-      if (msg.content) reply.append(msg.content)
-      if (Array.isArray(msg.tool_calls)) {
-        toolCalls.push(...msg.tool_calls)
-        renderToolCalls(toolCalls)
+      for await (const ev of readSse(/** @type {NonNullable<Response['body']>} */ (res.body), (text) => { turn.raw.response += text })) {
+        const done = applyEvent(api, reply, ev)
+        if (turn.ttft === null && (reply.text || reply.reasoning || reply.toolCalls.length)) {
+          turn.ttft = performance.now() - started
+          setStatus('Streaming…', 'busy')
+        }
+        updateAssistant(view, turn)
+        if (done) break
       }
     }
+    turn.status = 'done'
   } catch (err) {
     if (isAbort(err)) {
-      stopped = true
+      turn.status = 'stopped'
     } else {
-      failed = true
-      showAlert($('pg-error'), err instanceof ApiError ? playgroundError(err) : (messageOf(err) || 'The request failed.'))
+      turn.status = 'failed'
+      turn.error = err instanceof ApiError ? playgroundError(err) : (messageOf(err) || 'The request failed.')
     }
   } finally {
-    const total = performance.now() - started
-    controller = null
+    turn.total = performance.now() - started
+    if (controller?.signal === signal) controller = null
     const stopHadFocus = document.activeElement === $('pg-stop')
-    setRunning(false)
-    if (stopHadFocus) $('pg-message').focus()
-    if (!reply.hasChildNodes() && toolCalls.length === 0 && !failed) {
-      reply.classList.add('is-empty')
-      reply.textContent = stopped ? 'Stopped before any text arrived.' : 'The model returned no text.'
+    setRunning(controller !== null)
+    updateAssistant(view, turn)
+    // A request stopped by Clear is gone from the conversation: nothing more to show for it.
+    if (turns.includes(turn)) {
+      renderTranscript()
+      if (stopHadFocus) $('pg-message').focus()
+      const s = turn.status
+      setStatus(s === 'stopped' ? 'Stopped' : s === 'failed' ? 'Failed' : 'Done', s === 'stopped' ? 'warn' : s === 'failed' ? 'error' : 'ok')
     }
-    setStatus(stopped ? 'Stopped' : failed ? 'Failed' : 'Done', stopped ? 'warn' : failed ? 'error' : 'ok')
-    renderUsage({ usage, model, finishReason, ttft, total, stopped })
   }
 }
 
 /** @param {ApiError} err */
 function playgroundError (err) {
-  if (err.code === 'invalid_api_key') return `${err.message} (The key may have been revoked.)`
-  if (err.code === 'model_not_found') return `${err.message} Pick a model from the list.`
+  if (err.code === 'invalid_api_key' || err.status === 401) return `${err.message} (The key may have been revoked.)`
+  if (err.code === 'model_not_found' || (err.status === 404 && /model/i.test(err.message))) return `${err.message} Pick a model from the list.`
   return err.message
+}
+
+function renderApiInfo () {
+  const api = APIS[selectedApi()]
+  $('pg-send-via').textContent = `POST ${api.path}`
 }
 
 export function initPlayground () {
@@ -379,9 +388,10 @@ export function initPlayground () {
   if (modifier && /Mac|iPhone|iPad/.test(navigator.platform)) modifier.textContent = '⌘'
   $('pg-form').addEventListener('submit', (e) => {
     e.preventDefault()
-    send()
+    sendNew()
   })
   $('pg-stop').addEventListener('click', () => controller?.abort())
+  $('pg-clear').addEventListener('click', clearConversation)
   $('pg-message').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault()
@@ -394,6 +404,7 @@ export function initPlayground () {
       controller.abort()
     }
   })
+  for (const radio of document.querySelectorAll('input[name="pg-api"]')) radio.addEventListener('change', renderApiInfo)
   const paste = $('pg-paste-input', window.HTMLInputElement)
   paste.addEventListener('input', () => setSelection({ pastedKey: paste.value }))
   paste.addEventListener('change', () => loadModels())
@@ -411,13 +422,17 @@ export function initPlayground () {
     if (!state.user) {
       controller?.abort()
       paste.value = ''
-      resetOutput()
-      $('pg-placeholder').hidden = false
+      turns = []
+      editing = -1
+      renderTranscript()
       setStatus('')
+      showAlert($('pg-error'), '')
     }
     renderKeyNote()
     renderModelInfo()
   })
   renderKeyNote()
   renderModelInfo()
+  renderApiInfo()
+  renderTranscript()
 }

@@ -10,15 +10,28 @@
 /** @typedef {{ id: string, label: string, lang: string, hint: string, code: string }} Snippet */
 
 /**
+ * A block of configuration or shell lines in a setup card; `id` names its code element (`config-<id>`).
+ * @typedef {{ id: string, label: string, lang: string, code: string }} ConfigBlock
+ */
+
+/**
  * @typedef {object} Setup
  * @property {string} id
  * @property {string} title
  * @property {string} intro
  * @property {string[]} steps
  * @property {Array<{ label: string, value: string, secret?: boolean }>} fields
- * @property {{ lang: string, code: string }} [config]
+ * @property {ConfigBlock[]} [configs] shown one under the other
+ * @property {{ intro: string, blocks: ConfigBlock[] }} [shells] the same lines for each shell, one tab each
+ * @property {boolean} [wide] spans the whole grid
  * @property {string | null} [note]
  */
+
+/** The model Claude Code gets when the chosen one is not a Claude model, and its background (Haiku) model. */
+export const CLAUDE_CODE_MODEL = 'claude-sonnet-4-6'
+export const CLAUDE_CODE_HAIKU_MODEL = 'claude-haiku-4-5-20251001'
+/** The environment variable the Codex CLI provider reads the key from. */
+export const CODEX_ENV_KEY = 'PUTER_STUDIO_API_KEY'
 
 export const SAMPLE_PROMPT = 'Say hello in five words.'
 
@@ -39,6 +52,19 @@ export const psQuote = (s) => `'${String(s).replace(/'/g, "''")}'`
  * @param {string} s
  */
 export const jsQuote = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
+
+/**
+ * A `set` line for cmd.exe: quoting the whole assignment keeps & | < > literal (values here never hold " or %).
+ * @param {string} name
+ * @param {string} value
+ */
+export const cmdSet = (name, value) => `set "${name}=${value}"`
+
+/**
+ * TOML basic string (JSON string syntax is valid TOML for these values).
+ * @param {string} s
+ */
+export const tomlQuote = (s) => JSON.stringify(String(s))
 
 /**
  * Python double-quoted string (JSON string syntax is valid Python for these values).
@@ -72,12 +98,6 @@ export function cmdQuote (s) {
 export function requestBody (model, prompt = SAMPLE_PROMPT) {
   return { model, messages: [{ role: 'user', content: prompt }] }
 }
-
-/**
- * Models for which Continue would call /v1/responses unless told not to: gpt-5 and the o-series.
- * @param {string} model
- */
-export const usesResponsesApi = (model) => /^(gpt-5|o\d)/i.test(model.replace(/^openai[:/]/i, ''))
 
 /**
  * Every snippet, in the order of the language tabs.
@@ -188,16 +208,18 @@ export function buildSnippets ({ base, key, model }) {
  * @returns {Setup[]}
  */
 export function buildSetups ({ base, key, model, origin }) {
+  // Continue sends gpt-5 and o-series names to /v1/responses, which this server speaks too: no useResponsesApi needed.
   const continueModel = [
     `  - name: ${model} (Puter)`,
     '    provider: openai',
     `    model: ${model}`,
     `    apiBase: ${base}`,
-    `    apiKey: ${key}`
+    `    apiKey: ${key}`,
+    '    roles:',
+    '      - chat',
+    '      - edit',
+    '      - apply'
   ]
-  // Continue sends gpt-5 and o-series models to /v1/responses by default; this server speaks Chat Completions.
-  if (usesResponsesApi(model)) continueModel.push('    useResponsesApi: false')
-  continueModel.push('    roles:', '      - chat', '      - edit', '      - apply')
   const host = (() => {
     try {
       return new URL(origin).hostname
@@ -228,7 +250,68 @@ export function buildSetups ({ base, key, model, origin }) {
       { label: modelLabel, value: model }
     ]
   })
+  const claudeModel = /claude/i.test(model) ? model : CLAUDE_CODE_MODEL
+  // Claude Code adds /v1/messages to ANTHROPIC_BASE_URL itself.
+  const anthropicBase = base.replace(/\/v1\/?$/, '')
+  /** @type {Array<[string, string]>} */
+  const claudeEnv = [
+    ['ANTHROPIC_BASE_URL', anthropicBase],
+    ['ANTHROPIC_AUTH_TOKEN', key],
+    ['ANTHROPIC_MODEL', claudeModel],
+    ['ANTHROPIC_DEFAULT_HAIKU_MODEL', CLAUDE_CODE_HAIKU_MODEL]
+  ]
+  const codexProvider = 'puter-studio'
   return [
+    {
+      id: 'claude-code',
+      title: 'Claude Code',
+      intro: 'Anthropic’s coding agent (npm install -g @anthropic-ai/claude-code) speaks the Messages API: set these in the shell you start claude from.',
+      steps: [],
+      fields: [],
+      wide: true,
+      shells: {
+        intro: '',
+        blocks: [
+          { id: 'claude-code-bash', label: 'bash / zsh', lang: 'bash', code: [...claudeEnv.map(([k, v]) => `export ${k}=${shQuote(v)}`), 'claude'].join('\n') },
+          { id: 'claude-code-powershell', label: 'PowerShell', lang: 'powershell', code: [...claudeEnv.map(([k, v]) => `$env:${k} = ${psQuote(v)}`), 'claude'].join('\n') },
+          { id: 'claude-code-cmd', label: 'Windows CMD', lang: 'bat', code: [...claudeEnv.map(([k, v]) => cmdSet(k, v)), 'claude'].join('\n') }
+        ]
+      },
+      note: `ANTHROPIC_BASE_URL is the server without /v1: Claude Code adds /v1/messages itself. ANTHROPIC_MODEL is the model chosen above when it is a Claude model, else ${CLAUDE_CODE_MODEL}; background tasks use ANTHROPIC_DEFAULT_HAIKU_MODEL.`
+    },
+    {
+      id: 'codex',
+      title: 'Codex CLI',
+      intro: 'OpenAI’s coding agent (npm install -g @openai/codex) speaks the Responses API. Add this provider to ~/.codex/config.toml.',
+      steps: [],
+      fields: [],
+      wide: true,
+      configs: [{
+        id: 'codex',
+        label: '~/.codex/config.toml',
+        lang: 'toml',
+        code: [
+          `model = ${tomlQuote(model)}`,
+          `model_provider = ${tomlQuote(codexProvider)}`,
+          '',
+          `[model_providers.${codexProvider}]`,
+          'name = "Puter API Key Studio"',
+          `base_url = ${tomlQuote(base)}`,
+          `env_key = ${tomlQuote(CODEX_ENV_KEY)}`,
+          'wire_api = "responses"',
+          'supports_websockets = false'
+        ].join('\n')
+      }],
+      shells: {
+        intro: `Then put the key in ${CODEX_ENV_KEY} in the shell you start codex from:`,
+        blocks: [
+          { id: 'codex-bash', label: 'bash / zsh', lang: 'bash', code: `export ${CODEX_ENV_KEY}=${shQuote(key)}\ncodex` },
+          { id: 'codex-powershell', label: 'PowerShell', lang: 'powershell', code: `$env:${CODEX_ENV_KEY} = ${psQuote(key)}\ncodex` },
+          { id: 'codex-cmd', label: 'Windows CMD', lang: 'bat', code: `${cmdSet(CODEX_ENV_KEY, key)}\ncodex` }
+        ]
+      },
+      note: 'Codex adds /responses to base_url. wire_api = "responses" is the only wire it has; supports_websockets = false keeps it on plain HTTP streams, which is what this server serves.'
+    },
     openAiCompatible('roo', 'Roo Code', 'Settings (gear icon) → Providers', 'Save, then start a task', 'Model'),
     openAiCompatible('cline', 'Cline', 'Settings → API Configuration', 'Done', 'Model ID'),
     {
@@ -237,10 +320,8 @@ export function buildSetups ({ base, key, model, origin }) {
       intro: 'VS Code and JetBrains. Add this model to ~/.continue/config.yaml.',
       steps: [],
       fields: [],
-      config: { lang: 'yaml', code: ['name: Puter API Key Studio', 'version: 1.0.0', 'schema: v1', 'models:', ...continueModel].join('\n') },
-      note: usesResponsesApi(model)
-        ? 'useResponsesApi: false keeps Continue on /v1/chat/completions, which this server speaks, for gpt-5 and o-series models.'
-        : 'For gpt-5 and o-series models, also set useResponsesApi: false: Continue would call /v1/responses otherwise.'
+      configs: [{ id: 'continue', label: 'config.yaml', lang: 'yaml', code: ['name: Puter API Key Studio', 'version: 1.0.0', 'schema: v1', 'models:', ...continueModel].join('\n') }],
+      note: 'gpt-5 and o-series models go to /v1/responses, the others to /v1/chat/completions: this server answers both.'
     },
     {
       id: 'openwebui',

@@ -2,7 +2,7 @@
 // Page state shared by the tabs, and the small actions that change it, each emitting its own event. Secrets live in memory only, never in storage.
 import { server, ApiError, SESSION_LOST, describeError } from './api.js'
 
-/** @import { User, KeySummary, Model, AdminUser } from './api.js' */
+/** @import { User, KeySummary, Model, AdminUser, Usage, AuditEntry, KeyRequest } from './api.js' */
 
 /** The key-picker value that means "a key pasted by the user". */
 export const PASTE = '__paste__'
@@ -22,6 +22,11 @@ export const DEFAULT_MODEL = 'gpt-4o-mini'
  * @property {string} model the model the Playground and Templates use
  * @property {Model[] | null} models from GET /v1/models, sorted by id; null until loaded
  * @property {string} modelsError why the model list did not load, or ''
+ * @property {Usage | null} usage the Usage tab's answer for its date range; null until loaded
+ * @property {{ entries: AuditEntry[], nextBefore: string | null } | null} audit the Activity list so far, newest first; null until loaded
+ * @property {Map<string, KeyRequest[]>} requests recent requests of the keys whose panel was opened, by key id
+ * @property {Model[] | null} catalogue every model, for the allowed-models picker; null until loaded
+ * @property {string} catalogueError why the catalogue did not load, or ''
  */
 
 /** @type {State} */
@@ -37,12 +42,17 @@ const s = {
   secretProblem: '',
   model: DEFAULT_MODEL,
   models: null,
-  modelsError: ''
+  modelsError: '',
+  usage: null,
+  audit: null,
+  requests: new Map(),
+  catalogue: null,
+  catalogueError: ''
 }
 
 /**
  * The state, read-only outside this module: every change goes through an action below.
- * @type {Readonly<Omit<State, 'keys' | 'secrets' | 'models' | 'users'> & { keys: readonly KeySummary[] | null, secrets: ReadonlyMap<string, string>, models: readonly Model[] | null, users: readonly AdminUser[] | null }>}
+ * @type {Readonly<Omit<State, 'keys' | 'secrets' | 'models' | 'users' | 'requests' | 'catalogue'> & { keys: readonly KeySummary[] | null, secrets: ReadonlyMap<string, string>, models: readonly Model[] | null, catalogue: readonly Model[] | null, users: readonly AdminUser[] | null, requests: ReadonlyMap<string, readonly KeyRequest[]> }>}
  */
 export const state = s
 
@@ -50,8 +60,9 @@ export const state = s
  * 'auth': signed in, re-confirmed or signed out; 'session-lost': an answer said the session is gone (after 'auth');
  * 'keys': the key list changed; 'secrets': a full key became known; 'selection': key, pasted key or model changed;
  * 'secret': state.secretProblem was worked out again; 'models': the model list loaded, or failed to;
- * 'users': the admin's user list changed.
- * @typedef {'auth' | 'session-lost' | 'keys' | 'secrets' | 'selection' | 'secret' | 'models' | 'users'} StateEvent
+ * 'users': the admin's user list changed; 'usage': the Usage tab's data changed; 'audit': the Activity list changed;
+ * 'requests': a key's recent requests loaded; 'catalogue': the whole model catalogue loaded, or failed to.
+ * @typedef {'auth' | 'session-lost' | 'keys' | 'secrets' | 'selection' | 'secret' | 'models' | 'users' | 'usage' | 'audit' | 'requests' | 'catalogue'} StateEvent
  */
 
 const events = new EventTarget()
@@ -74,6 +85,8 @@ function emit (type) {
 let modelsFor = ''
 /** @type {Promise<unknown> | null} */
 let revealing = null
+/** Whether the catalogue is being loaded. */
+let cataloguing = false
 
 // Queries.
 
@@ -114,6 +127,11 @@ function forgetUser () {
   s.keyId = ''
   s.pastedKey = ''
   s.models = null
+  s.usage = null
+  s.audit = null
+  s.requests.clear()
+  s.catalogue = null
+  s.catalogueError = ''
   modelsFor = ''
 }
 
@@ -159,7 +177,52 @@ export function setKeys (list) {
   for (const id of [...s.secrets.keys()]) {
     if (!list.some((k) => k.id === id)) s.secrets.delete(id)
   }
+  for (const id of [...s.requests.keys()]) {
+    if (!list.some((k) => k.id === id)) s.requests.delete(id)
+  }
   emit('keys')
+}
+
+/**
+ * Replaces one key in the list (after its settings changed, or it was rotated). Emits 'keys'.
+ * @param {KeySummary} key
+ */
+export function setKey (key) {
+  if (!s.keys) return
+  s.keys = s.keys.map((k) => k.id === key.id ? key : k)
+  emit('keys')
+}
+
+/**
+ * Replaces the Usage tab's data. Emits 'usage'.
+ * @param {Usage | null} usage
+ */
+export function setUsage (usage) {
+  s.usage = usage
+  emit('usage')
+}
+
+/**
+ * Sets the Activity list to its first page, or (with `append`) adds the next page to it. Emits 'audit'.
+ * @param {AuditEntry[]} entries
+ * @param {string | null} nextBefore the cursor of the next page; null on the last
+ * @param {{ append?: boolean }} [opts]
+ */
+export function setAudit (entries, nextBefore, { append = false } = {}) {
+  const known = append ? s.audit?.entries ?? [] : []
+  const ids = new Set(known.map((e) => e.id))
+  s.audit = { entries: [...known, ...entries.filter((e) => !ids.has(e.id))], nextBefore }
+  emit('audit')
+}
+
+/**
+ * Sets a key's recent requests. Emits 'requests'.
+ * @param {string} keyId
+ * @param {KeyRequest[]} list
+ */
+export function setRequests (keyId, list) {
+  s.requests.set(keyId, list)
+  emit('requests')
 }
 
 /**
@@ -243,6 +306,34 @@ export function setModels (list, error = '') {
   s.models = list
   s.modelsError = error
   emit('models')
+}
+
+/**
+ * Loads the whole model catalogue for the allowed-models picker, once, with the session (GET /v1/models lists only
+ * what the key it is called with may use). Emits 'catalogue'.
+ */
+export async function loadCatalogue () {
+  if (s.catalogue || cataloguing) return
+  cataloguing = true
+  try {
+    const res = await server.catalogue()
+    setCatalogue(res.data)
+  } catch (err) {
+    if (!sessionLost(err)) setCatalogue(null, `Could not load the model list: ${describeError(err)}`)
+  } finally {
+    cataloguing = false
+  }
+}
+
+/**
+ * Sets the whole catalogue, sorted by id, or (with `error`) says why it did not load. Emits 'catalogue'.
+ * @param {readonly Model[] | null} list
+ * @param {string} [error]
+ */
+function setCatalogue (list, error = '') {
+  s.catalogue = list ? list.slice().sort((a, b) => a.id.localeCompare(b.id)) : null
+  s.catalogueError = error
+  emit('catalogue')
 }
 
 /** Loads /v1/models with the selected key (once per key); keeps the chosen model when the list has it. */

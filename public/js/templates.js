@@ -6,7 +6,7 @@ import { state, on, selectedSecret, selectedKey, DEFAULT_MODEL } from './state.j
 import { $, h, icon, copyWithFeedback, setupTabs } from './ui.js'
 import { buildSnippets, buildSetups } from './snippets.js'
 
-/** @import { SnippetContext } from './snippets.js' */
+/** @import { SnippetContext, Setup, ConfigBlock } from './snippets.js' */
 /** @import { StateEvent } from './state.js' */
 
 const KEY_PLACEHOLDER = 'YOUR_API_KEY'
@@ -16,9 +16,10 @@ const KEYWORDS = {
   python: /^(from|import|print|None|True|False)$/,
   javascript: /^(import|from|const|await|new|console)$/,
   powershell: /^(\$\w+)$/,
-  bash: /^(curl)$/,
-  bat: /^(curl\.exe)$/,
-  yaml: /^$/
+  bash: /^(curl|export)$/,
+  bat: /^(curl\.exe|set)$/,
+  yaml: /^$/,
+  toml: /^(true|false)$/
 }
 
 /**
@@ -35,12 +36,13 @@ function highlight (code, lang) {
     const index = m.index ?? 0
     let cls = ''
     if (tok.startsWith('"') || tok.startsWith("'")) cls = 'tok-str'
-    else if (tok.startsWith('#') && lang !== 'javascript') cls = lang === 'bash' || lang === 'python' || lang === 'powershell' || lang === 'yaml' ? 'tok-com' : ''
+    else if (tok.startsWith('#') && lang !== 'javascript') cls = lang === 'bash' || lang === 'python' || lang === 'powershell' || lang === 'yaml' || lang === 'toml' ? 'tok-com' : ''
     else if (tok.startsWith('//') && lang === 'javascript') cls = 'tok-com'
     else if (tok.startsWith('-')) cls = 'tok-flag'
     else if (/^\d/.test(tok)) cls = 'tok-num'
     else if (KEYWORDS[lang]?.test(tok)) cls = 'tok-kw'
     else if (lang === 'yaml' && code[index + tok.length] === ':' && /(^|\n)[ -]*$/.test(code.slice(0, index))) cls = 'tok-key'
+    else if (lang === 'toml' && /(^|\n)\[?$/.test(code.slice(0, index)) && /^(\s*=|\])/.test(code.slice(index + tok.length))) cls = 'tok-key'
     if (!cls) continue
     if (index > last) frag.append(code.slice(last, index))
     frag.append(h('span', { class: cls }, tok))
@@ -131,10 +133,50 @@ function renderSnippets (ctx) {
   panels.replaceChildren(...nodes)
 }
 
+/** The shell tab chosen in each setup card that has them, kept across re-renders. */
+/** @type {Map<string, string>} */
+const shellTabs = new Map()
+
+/**
+ * A config block with its label and copy button.
+ * @param {string} title the card's title
+ * @param {ConfigBlock} block
+ */
+function configBlock (title, block) {
+  return h('div', { class: 'config-block' },
+    h('div', { class: 'code-toolbar' }, h('span', { class: 'hint mono' }, block.label), copyButton(`Copy the ${title} ${block.label}`, () => textOf(`config-${block.id}`), 'Copied')),
+    codeBlock(`config-${block.id}`, block.code, block.lang))
+}
+
+/**
+ * The same lines for each shell, as tabs.
+ * @param {Setup} s
+ * @param {NonNullable<Setup['shells']>} shells
+ */
+function shellTabsView (s, shells) {
+  const selected = shellTabs.get(s.id) ?? shells.blocks[0]?.id
+  const tablist = h('div', { class: 'code-tabs shell-tabs', role: 'tablist', 'aria-label': `${s.title}: shell` },
+    shells.blocks.map((b) => h('button', {
+      type: 'button',
+      role: 'tab',
+      id: `stab-${b.id}`,
+      'aria-controls': `spanel-${b.id}`,
+      'aria-selected': String(b.id === selected),
+      tabindex: b.id === selected ? '0' : '-1'
+    }, b.label)))
+  return h('div', { class: 'shells' },
+    shells.intro ? h('p', { class: 'muted' }, shells.intro) : null,
+    tablist,
+    shells.blocks.map((b) => h('div', { role: 'tabpanel', id: `spanel-${b.id}`, class: 'shell-panel', 'aria-labelledby': `stab-${b.id}`, hidden: b.id !== selected },
+      h('div', { class: 'code-toolbar' }, h('span', { class: 'hint' }, `${s.title} in ${b.label}`), copyButton(`Copy the ${s.title} ${b.label} lines`, () => textOf(`config-${b.id}`), 'Copied')),
+      codeBlock(`config-${b.id}`, b.code, b.lang))))
+}
+
 /** @param {SnippetContext} ctx */
 function renderSetups (ctx) {
   const grid = $('setup-grid')
-  grid.replaceChildren(...buildSetups(ctx).map((s) => h('article', { class: 'card setup-card', id: `setup-${s.id}`, 'aria-labelledby': `setup-${s.id}-title` },
+  const setups = buildSetups(ctx)
+  grid.replaceChildren(...setups.map((s) => h('article', { class: `card setup-card${s.wide ? ' setup-card-wide' : ''}`, id: `setup-${s.id}`, 'aria-labelledby': `setup-${s.id}-title` },
     h('h3', { class: 'card-title', id: `setup-${s.id}-title` }, s.title),
     h('p', { class: 'muted' }, s.intro),
     s.steps.length ? h('ol', { class: 'steps' }, s.steps.map((step) => h('li', {}, step))) : null,
@@ -145,13 +187,15 @@ function renderSetups (ctx) {
           h('code', { class: 'mono', title: f.secret ? 'Copy to get the full key' : f.value }, f.secret ? maskKey(f.value) : f.value),
           copyButton(`Copy ${s.title} ${f.label}`, () => f.value, `${f.label} copied`)))))
       : null,
-    s.config
-      ? h('div', { class: 'config-block' },
-        h('div', { class: 'code-toolbar' }, h('span', { class: 'hint' }, 'config.yaml'), copyButton(`Copy the ${s.title} config`, () => textOf(`config-${s.id}`), 'Config copied')),
-        codeBlock(`config-${s.id}`, s.config.code, s.config.lang))
-      : null,
+    (s.configs ?? []).map((b) => configBlock(s.title, b)),
+    s.shells ? shellTabsView(s, s.shells) : null,
     s.note ? h('p', { class: 'hint setup-note' }, s.note) : null
   )))
+  // Tabs work on elements in the page, so they are wired once the cards are in.
+  for (const s of setups) {
+    const list = s.shells && grid.querySelector(`#setup-${s.id} .shell-tabs`)
+    if (list instanceof window.HTMLElement) setupTabs(list, { onChange: (tab) => shellTabs.set(s.id, tab.id.replace(/^stab-/, '')) })
+  }
 }
 
 function render () {

@@ -1,5 +1,5 @@
 // @ts-check
-// Small DOM helpers: element lookup and builder, icons, alerts, copy to clipboard, toasts, confirmation dialog, tabs, dates.
+// Small DOM helpers: element lookup and builder, icons, alerts, copy to clipboard, toasts, confirmation dialog, tabs, dates and numbers.
 
 /**
  * How a tab asks to show another tab; focusPanel moves focus to its heading.
@@ -299,3 +299,43 @@ export function timeEl (iso, style = 'relative') {
 export function initials (name) {
   return (name || '?').trim().slice(0, 1).toUpperCase()
 }
+
+const countFmt = new Intl.NumberFormat()
+const compactFmt = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 })
+
+/**
+ * 12,345.
+ * @param {number} n
+ */
+export const formatCount = (n) => countFmt.format(n)
+
+/**
+ * 12.3K, for chart axes.
+ * @param {number} n
+ */
+export const formatCompact = (n) => compactFmt.format(n)
+
+/** @type {Map<number, Intl.NumberFormat>} */
+const usdFmts = new Map()
+
+/**
+ * US dollars, with enough decimals to show small estimates ($0.000042) and cents for large ones ($12.30).
+ * @param {number} usd
+ */
+export function formatUsd (usd) {
+  const abs = Math.abs(usd)
+  if (abs > 0 && abs < 0.000001) return '< $0.000001'
+  const digits = abs === 0 || abs >= 1 ? 2 : abs >= 0.01 ? 4 : 6
+  let fmt = usdFmts.get(digits)
+  if (!fmt) {
+    fmt = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: digits })
+    usdFmts.set(digits, fmt)
+  }
+  return fmt.format(usd)
+}
+
+/**
+ * 850 ms, 12.4 s.
+ * @param {number} ms
+ */
+export const formatMs = (ms) => ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`

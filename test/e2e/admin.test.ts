@@ -84,7 +84,7 @@ t.test('someone else never meets the Admin tab, and /admin refuses them', { skip
   const { page } = await freshPage(t)
   await signInWithToken(page, s.base, 'fake-token-dave')
   t.ok(await page.isHidden('#tab-admin'))
-  t.same((await page.locator('#main-tabs [role=tab]').allTextContents()).map((l) => l.trim()), ['Auth', 'Keys', 'Playground', 'Templates'])
+  t.same((await page.locator('#main-tabs [role=tab]').allTextContents()).map((l) => l.trim()), ['Auth', 'Keys', 'Usage', 'Playground', 'Templates'])
   await page.goto(`${s.base}/#admin`)
   await page.locator('#panel-keys').waitFor()
   t.ok(await page.isHidden('#panel-admin'), 'a deep link shows nothing')

@@ -77,7 +77,7 @@ t.test('long, unbroken and non-Latin key names keep every row usable', { skip: b
         t.ok(NAMES.includes(row.name ?? ''), `${which}: the whole name is in the row`)
         t.equal(row.title, row.name, `${which}: and in its title, for when it is cut short`)
         t.ok(row.nameBox.width > 0 && row.nameBox.left < m.card.right && row.nameBox.right > m.card.left, `${which}: the name is shown`)
-        t.same(row.cells.map((c) => c.label), ['Name', 'Key', 'Created', 'Last used', 'Requests'])
+        t.same(row.cells.map((c) => c.label), ['Name', 'Key', 'Last used', 'Spend'])
         for (const cell of row.cells) {
           t.ok(cell.left >= m.card.left - 0.5 && cell.right <= m.card.right + 0.5, `${which}: the ${cell.label} cell is inside the card`)
         }

@@ -1,5 +1,6 @@
-// The Templates tab's snippets run as shown: the Bash (curl) and Node (openai SDK) snippets are copied from the
-// page in Chromium and run against the live server; the others are checked for URL, key and syntax details.
+// The Templates tab's snippets run as shown: the Bash (curl) and Node (openai SDK) snippets, and Claude Code's bash
+// lines (with a curl to /v1/messages in place of `claude`), are copied from the page in Chromium and run against the
+// live server; the others (Codex's config.toml among them) are checked for URL, key and syntax details.
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
@@ -103,9 +104,73 @@ t.test('snippets from the rendered Templates tab run against the live server', {
     t.match(yaml, `apiBase: ${base}/v1`)
     t.match(yaml, `apiKey: ${key}`)
     t.match(yaml, 'provider: openai')
+    // gpt-5 and o-series names go to /v1/responses, which this server serves: Continue needs no useResponsesApi.
     await page.fill('#tpl-model', 'o4-mini')
-    t.match(await page.locator('#config-continue').textContent(), 'useResponsesApi: false')
+    t.match(await page.locator('#config-continue').textContent(), 'model: o4-mini')
+    t.notMatch(await page.locator('#config-continue').textContent(), 'useResponsesApi')
     await page.fill('#tpl-model', 'gpt-4o-mini')
+  })
+
+  await t.test('Claude Code: the bash lines set up a shell whose curl to /v1/messages gets an answer', async (t) => {
+    const card = page.locator('#setup-claude-code')
+    const bash = (await page.locator('#config-claude-code-bash').textContent())!
+    t.equal(bash, [
+      `export ANTHROPIC_BASE_URL='${base}'`,
+      `export ANTHROPIC_AUTH_TOKEN='${key}'`,
+      "export ANTHROPIC_MODEL='claude-sonnet-4-6'",
+      "export ANTHROPIC_DEFAULT_HAIKU_MODEL='claude-haiku-4-5-20251001'",
+      'claude'
+    ].join('\n'), 'the base URL without /v1, the key, the main and Haiku models')
+    await card.getByRole('button', { name: 'Copy the Claude Code bash / zsh lines' }).click()
+    t.equal(await readClipboard(page), bash)
+    // The lines as copied, with the request Claude Code would make in place of `claude`.
+    const script = bash.replace(/\nclaude$/, '') + `
+curl -sS "$ANTHROPIC_BASE_URL/v1/messages?beta=true" \\
+  -H "Authorization: Bearer $ANTHROPIC_AUTH_TOKEN" \\
+  -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' \\
+  -d "{\\"model\\":\\"$ANTHROPIC_MODEL\\",\\"max_tokens\\":64,\\"messages\\":[{\\"role\\":\\"user\\",\\"content\\":\\"Hello from Claude Code\\"}]}"`
+    const { stdout } = await run('bash', ['-c', script], { timeout: 20_000 })
+    const message = JSON.parse(stdout)
+    t.equal(message.type, 'message')
+    t.equal(message.model, 'claude-sonnet-4-6')
+    t.same(message.content, [{ type: 'text', text: 'Echo: Hello from Claude Code' }])
+
+    // PowerShell and CMD set the same four variables.
+    await card.getByRole('tab', { name: 'PowerShell' }).click()
+    const ps = (await page.locator('#config-claude-code-powershell').textContent())!
+    t.ok(await page.isVisible('#config-claude-code-powershell'))
+    t.match(ps, `$env:ANTHROPIC_BASE_URL = '${base}'\n$env:ANTHROPIC_AUTH_TOKEN = '${key}'\n$env:ANTHROPIC_MODEL = 'claude-sonnet-4-6'\n$env:ANTHROPIC_DEFAULT_HAIKU_MODEL = 'claude-haiku-4-5-20251001'\nclaude`)
+    const cmd = (await page.locator('#config-claude-code-cmd').textContent())!
+    t.equal(cmd, `set "ANTHROPIC_BASE_URL=${base}"\nset "ANTHROPIC_AUTH_TOKEN=${key}"\nset "ANTHROPIC_MODEL=claude-sonnet-4-6"\nset "ANTHROPIC_DEFAULT_HAIKU_MODEL=claude-haiku-4-5-20251001"\nclaude`)
+    t.notMatch(bash + ps + cmd, `${base}/v1`, 'no /v1 in any of them')
+    // A Claude model chosen above becomes ANTHROPIC_MODEL.
+    await page.fill('#tpl-model', 'claude-opus-4-8')
+    t.match(await page.locator('#config-claude-code-powershell').textContent(), "$env:ANTHROPIC_MODEL = 'claude-opus-4-8'")
+    t.ok(await page.isVisible('#config-claude-code-powershell'), 'the chosen shell stays chosen')
+    await page.fill('#tpl-model', 'gpt-4o-mini')
+    await card.getByRole('tab', { name: 'bash / zsh' }).click()
+  })
+
+  await t.test('Codex CLI: a config.toml provider on the Responses API', async (t) => {
+    const toml = (await page.locator('#config-codex').textContent())!
+    t.equal(toml, [
+      'model = "gpt-4o-mini"',
+      'model_provider = "puter-studio"',
+      '',
+      '[model_providers.puter-studio]',
+      'name = "Puter API Key Studio"',
+      `base_url = "${base}/v1"`,
+      'env_key = "PUTER_STUDIO_API_KEY"',
+      'wire_api = "responses"',
+      'supports_websockets = false'
+    ].join('\n'))
+    t.match(await page.locator('#setup-codex').innerText(), '~/.codex/config.toml')
+    t.equal(await page.locator('#config-codex-bash').textContent(), `export PUTER_STUDIO_API_KEY='${key}'\ncodex`)
+    t.equal(await page.locator('#config-codex-cmd').textContent(), `set "PUTER_STUDIO_API_KEY=${key}"\ncodex`)
+    // What Codex does with it: POST base_url + /responses with the key from env_key.
+    const res = await fetch(`${base}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', input: 'Hello from Codex', store: false }) })
+    t.equal(res.status, 200)
+    t.match(await res.json(), { object: 'response', status: 'completed', output: [{ type: 'message', content: [{ text: 'Echo: Hello from Codex' }] }] })
   })
 
   t.same(problems, [], 'no script errors')
