@@ -36,7 +36,7 @@ export const BudgetPeriodSchema = Type.Union([Type.Literal('day'), Type.Literal(
 
 /** Ceilings of what a key's settings may say: generous, but bounded so a typo cannot mean "unlimited". */
 export const SETTING_LIMITS = {
-  rpm: 100_000,
+  rpm: 1_000_000,
   concurrency: 1000,
   budgetUsd: 1_000_000,
   allowedModels: 100,
