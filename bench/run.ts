@@ -66,6 +66,12 @@ const MESSAGES = [{ role: 'user', content: 'Say hello in a few words.' }]
 const PLAIN_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES })
 const STREAM_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true })
 const CHAT_PATH = '/v1/chat/completions'
+// The other client APIs, streamed, over the same fake Puter stream: measured on the gateway only (the floor has no
+// translation to compare with) and shown next to the chat stream's row.
+const OTHER_STREAMS = [
+  { label: 'messages stream', path: '/v1/messages', body: JSON.stringify({ model: MODEL, max_tokens: 256, messages: MESSAGES, stream: true }) },
+  { label: 'responses stream', path: '/v1/responses', body: JSON.stringify({ model: MODEL, input: MESSAGES[0].content, stream: true, store: false }) }
+] as const
 
 /** Things that broke; any of them makes the exit code 1. */
 const problems: string[] = []
@@ -248,7 +254,13 @@ async function startGateway (name: string, upstream: string, files: GatewayFiles
     // One key carries all the load (50 connections, then 1,000 open streams): lift the per-key in-flight cap,
     // and the cap on sockets to Puter, safety defaults, so the run measures the proxy and not the refusals.
     KEY_MAX_CONCURRENCY: '100000',
-    PUTER_MAX_CONNECTIONS: '4000'
+    PUTER_MAX_CONNECTIONS: '4000',
+    // The fake Puter has no per-account limits: pin the adaptive ones far above the load (the queue's bookkeeping
+    // still runs on every call), or the account's free-tier start (3 in flight) would be what is measured.
+    PUTER_ACCOUNT_CONCURRENCY_MIN: '100000',
+    PUTER_ACCOUNT_CONCURRENCY_MAX: '100000',
+    PUTER_ACCOUNT_WINDOW_MIN: '10000000',
+    PUTER_ACCOUNT_WINDOW_MAX: '10000000'
   }, nodeArgs)
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
@@ -336,14 +348,14 @@ interface LoadResult {
 
 let currentCannon: CannonInstance | undefined
 
-async function cannon (label: string, url: string, key: string, body: string, seconds: number, server: Child, fake: Child): Promise<LoadResult> {
+async function cannon (label: string, url: string, key: string, body: string, seconds: number, server: Child, fake: Child, path: string = CHAT_PATH): Promise<LoadResult> {
   const latencies = new Float64Array(MAX_LATENCY_SAMPLES)
   let n = 0
   const cpu0 = { server: cpuSeconds(server.pid), fake: cpuSeconds(fake.pid), self: process.cpuUsage(), all: cpuTimes() }
   const t0 = performance.now()
   const result = await new Promise<CannonResult>((resolve, reject) => {
     const instance = autocannon({
-      url: `${url}${CHAT_PATH}`,
+      url: `${url}${path}`,
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body,
@@ -391,16 +403,16 @@ async function cannon (label: string, url: string, key: string, body: string, se
 interface Target { name: string, url: string, child: Child }
 
 /** Warm-up, then the measured run. Returns the measured run and the requests the warm-up completed. */
-async function measure (label: string, target: Target, key: string, body: string, fake: Child): Promise<{ run: LoadResult, warmupOk: number }> {
+async function measure (label: string, target: Target, key: string, body: string, fake: Child, path: string = CHAT_PATH): Promise<{ run: LoadResult, warmupOk: number }> {
   checkAlive()
   let warmupOk = 0
   if (WARMUP_S > 0) {
     progress(`${label}: warm-up ${WARMUP_S} s`)
-    warmupOk = (await cannon(`${label} (warm-up)`, target.url, key, body, WARMUP_S, target.child, fake)).ok
+    warmupOk = (await cannon(`${label} (warm-up)`, target.url, key, body, WARMUP_S, target.child, fake, path)).ok
   }
   progress(`${label}: ${CONNECTIONS} connections for ${DURATION_S} s`)
   checkAlive()
-  const run = await cannon(label, target.url, key, body, DURATION_S, target.child, fake)
+  const run = await cannon(label, target.url, key, body, DURATION_S, target.child, fake, path)
   checkAlive()
   progress(`${label}: ${fmt(run.rps, 0)} req/s, p50 ${fmt(run.p50, 2)} ms, p99 ${fmt(run.p99, 2)} ms, server CPU ${pct(run.serverCpu)} (${fmt(run.cpuPerRequestUs, 0)} µs/request)`)
   return { run, warmupOk }
@@ -737,6 +749,12 @@ async function main (): Promise<number> {
     }
   }
 
+  for (const other of OTHER_STREAMS) {
+    const { run, warmupOk } = await measure(`gateway ${other.label}`, gateway, key, other.body, fast.child, other.path)
+    runs[`gateway ${other.label}`] = run
+    proxied += run.ok + warmupOk
+  }
+
   const [ttfbPlainGw, ttfbPlainFloor] = await ttfbPair('time to first byte, plain', [gateway, floor], key, PLAIN_BODY, TTFB_REQUESTS)
   const [ttfbStreamGw, ttfbStreamFloor] = await ttfbPair('time to first byte, stream (no delay)', [gateway, floor], key, STREAM_BODY, TTFB_REQUESTS)
   proxied += 2 * (TTFB_REQUESTS + TTFB_WARMUP_REQUESTS)
@@ -789,6 +807,14 @@ async function main (): Promise<number> {
     rows.push([`${name}: first byte, median (ms)`, fmt(t[0].median, 2), fmt(t[1].median, 2), signedMs(t[0].median - t[1].median), '-', ''])
     rows.push([`${name}: first byte, p99 (ms)`, fmt(t[0].p99, 2), fmt(t[1].p99, 2), signedMs(t[0].p99 - t[1].p99), '-', ''])
   }
+  for (const other of OTHER_STREAMS) {
+    const g = runs[`gateway ${other.label}`]
+    const f = runs['floor stream']
+    const name = `${other.path} stream`
+    rows.push([`${name}: requests/s`, fmt(g.rps, 0), fmt(f.rps, 0), `${fmt(g.rps / f.rps, 2)}x`, '-', `chat stream ${fmt(runs['gateway stream'].rps / f.rps, 2)}x`])
+    rows.push([`${name}: server CPU per request (µs)`, fmt(g.cpuPerRequestUs, 0), fmt(f.cpuPerRequestUs, 0), `${fmt(g.cpuPerRequestUs / f.cpuPerRequestUs, 2)}x`, '-', `chat stream ${fmt(runs['gateway stream'].cpuPerRequestUs, 0)} µs`])
+    rows.push([`${name}: latency p99 (ms)`, fmt(g.p99, 2), fmt(f.p99, 2), `${fmt(g.p99 / f.p99, 2)}x`, '-', ''])
+  }
   const pacedDelta = ttfbPacedGw.median - ttfbPacedFloor.median
   rows.push(['Paced stream: first byte, median (ms)', fmt(ttfbPacedGw.median, 2), fmt(ttfbPacedFloor.median, 2), signedMs(pacedDelta), `<= +${TARGET_TTFB_DELTA_MS} ms`, verdict(pacedDelta <= TARGET_TTFB_DELTA_MS)])
   rows.push(['Paced stream: first byte, p99 (ms)', fmt(ttfbPacedGw.p99, 2), fmt(ttfbPacedFloor.p99, 2), signedMs(ttfbPacedGw.p99 - ttfbPacedFloor.p99), '-', ''])
@@ -813,7 +839,7 @@ async function main (): Promise<number> {
   out.push('')
   out.push('Load runs (latencies are exact response times; autocannon\'s own histogram, 1 ms resolution, in brackets):')
   for (const [label, r] of Object.entries(runs)) {
-    out.push(`  ${label.padEnd(15)} ${fmt(r.ok, 0).padStart(8)} ok in ${fmt(r.seconds, 1)} s, ${fmt(r.rps, 0).padStart(6)} req/s, ` +
+    out.push(`  ${label.padEnd(24)} ${fmt(r.ok, 0).padStart(8)} ok in ${fmt(r.seconds, 1)} s, ${fmt(r.rps, 0).padStart(6)} req/s, ` +
       `p50 ${fmt(r.p50, 2)} ms [${r.acP50}], p99 ${fmt(r.p99, 2)} ms [${r.acP99}], errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}; ` +
       `server CPU ${pct(r.serverCpu)} of a core (${fmt(r.cpuPerRequestUs, 0)} µs/request), autocannon + fake ${pct(r.core0Cpu)}; ` +
       `CPUs busy ${r.cpuBusy.map(pct).join(' / ')}`)

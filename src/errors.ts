@@ -80,7 +80,11 @@ export const errors = {
   // OpenAI Responses (/v1/responses)
   PreviousResponseNotFound: createError('previous_response_not_found', "Previous response with id '%s' not found. Responses are kept in this server's memory for 24 h when sent with store: true (the default).", 400),
   ResponseNotFound: createError('response_not_found', "Response with id '%s' not found.", 404),
-  HostedToolForced: createError('unsupported_tool_choice', 'tool_choice forces the hosted tool "%s", which this gateway cannot run: Puter runs function and custom tools only.', 400)
+  HostedToolForced: createError('unsupported_tool_choice', 'tool_choice forces the hosted tool "%s", which this gateway cannot run: Puter runs function and custom tools only.', 400),
+
+  // Puter account queue
+  PuterQueueTimeout: createError('rate_limit_exceeded', "Your Puter account is at its limit for AI calls (%s), and this request waited %s s in this server's queue without getting a turn. Please try again in %ss.", 429),
+  PuterAccountThrottled: createError('rate_limit_exceeded', 'Puter refused this request %s times: your Puter account is at its own limit for AI calls (%s). Please try again in %ss.', 429)
 }
 
 /** Codes whose messages are ours and safe to show even with a 5xx status. */

@@ -1,15 +1,18 @@
-// One upstream call for every AI route: the caller's Puter token, abort when the client goes away, backpressure,
-// keep-alive, a cap on stream duration, and the outcome (status, Puter's usage, error code) when the call ends.
-// It speaks to Puter through src/puter/ and to the client only through the encoder a route hands it.
+// One upstream call for every AI route: the caller's Puter token, a turn in its Puter account's queue, abort when the
+// client goes away, backpressure, keep-alive, a cap on stream duration, and the outcome (status, Puter's usage, error
+// code) when the call ends. It speaks to Puter through src/puter/ and to the client only through the encoder a route
+// hands it.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { PuterClient } from '../puter/client.ts'
 import type { NeutralUsage, PuterAnswer, PuterEvent } from '../puter/events.ts'
 import { createNdjsonSplitter } from '../puter/ndjson.ts'
 import { lineToEvent, normalizeResult, answerToEvents } from '../puter/normalize.ts'
-import { isPuterFailure, networkFailure, puterFailure } from '../puter/failures.ts'
-import { errors } from '../errors.ts'
+import { accountLimitHit, isPuterFailure, networkFailure, puterFailure } from '../puter/failures.ts'
+import { errors, withDetails } from '../errors.ts'
+import type { PuterQueue, Slot } from './puter-queue.ts'
 import { debugEnabled } from '../logging.ts'
 
 /** A client API's stream encoding over the neutral events. Each method returns the bytes to write now ('' for none). */
@@ -54,6 +57,8 @@ interface RelayOptions {
   keepAliveMs: number
   /** Streams open longer than this are ended with an error event. */
   maxStreamMs: number
+  /** Queueing per Puter account and driver method; without it, calls go straight to Puter. */
+  queue?: PuterQueue
   now?: () => number
 }
 
@@ -84,8 +89,49 @@ class UpstreamAbort extends EventEmitter {
   }
 }
 
+/** puter.js's waits between its 9 attempts at a call Puter refused with 429 too_many_requests (networkUtils.js). */
+const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 2000, 2000, 2000, 2000]
+
+/** Stands in for a queue's slot when the relay has no queue. */
+const NO_SLOT = { accepted () {}, refused () {}, release () {} } as unknown as Slot
+
+/** Resolves after `ms`, or false at once when the client goes away. */
+function pause (ms: number, upstream: UpstreamAbort): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    const timer = setTimeout(() => {
+      upstream.removeListener('abort', onAbort)
+      resolve(true)
+    }, ms)
+    upstream.once('abort', onAbort)
+  })
+}
+
+// The last fallback-mode token and its digest: one token serves every request there, so it is hashed once.
+let lastToken = ''
+let lastTokenAccount = ''
+
+/**
+ * The Puter account a call counts against, as Puter's limits key it: the key owner's Puter uuid (the API-key guard
+ * sets request.caller), else a digest of the token (fallback mode's single token is one account like any other).
+ * No I/O, and no token kept in the queue's keys.
+ */
+function accountOf (request: FastifyRequest, token: string): string {
+  const userId = (request as { caller?: { userId?: string | null } | null }).caller?.userId
+  if (typeof userId === 'string') return userId
+  if (token !== lastToken) {
+    lastTokenAccount = `token:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`
+    lastToken = token
+  }
+  return lastTokenAccount
+}
+
 export function createRelay (opts: RelayOptions) {
   const now = opts.now ?? Date.now
+  const { queue } = opts
   const open = new Set<OpenStream>()
   // One timer for every open stream: keep-alives after silence, and the duration cap.
   const timer = setInterval(() => {
@@ -107,15 +153,37 @@ export function createRelay (opts: RelayOptions) {
     const debug = debugEnabled(request.log)
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) upstream.abort() })
     const started = now()
+    // A turn in the account's queue before anything is sent, to Puter or to the client (headers included).
+    const account = queue === undefined ? '' : accountOf(request, token)
+    let slot = queue === undefined ? NO_SLOT : queue.tryAcquire(account, spec.call)
+    if (slot === null) {
+      try {
+        slot = await queue!.acquire(account, spec.call, upstream)
+      } catch (err) {
+        if (upstream.aborted) return abandon(reply)
+        request.log.info({ method: spec.call.method }, "the request's Puter account had no free slot before the queue's deadline")
+        throw err
+      }
+      if (debug) request.log.debug({ waitedMs: slot.waitedMs }, "waited for a turn in the Puter account's queue")
+    }
     if (debug) request.log.debug({ driver: spec.call.driver, method: spec.call.method, model: spec.call.args.model, stream: spec.stream }, 'calling Puter')
 
     let res
     try {
       res = await opts.puter.driverCall(token, spec.call, upstream)
     } catch (err) {
+      slot.release()
       if (upstream.aborted) return abandon(reply)
       request.log.warn({ err }, 'Puter call failed')
       throw networkFailure(err)
+    }
+    if (res.statusCode === 429 && queue !== undefined) {
+      const retried = await retryRefused(request, token, account, spec.call, upstream, res, slot, started)
+      if (retried === undefined) return abandon(reply)
+      res = retried.res
+      slot = retried.slot
+    } else {
+      slot.accepted()
     }
     outcome.ttfbMs = now() - started
     if (debug) request.log.debug({ upstreamStatus: res.statusCode, ttfbMs: outcome.ttfbMs, contentType: res.headers['content-type'] }, 'Puter answered')
@@ -128,6 +196,8 @@ export function createRelay (opts: RelayOptions) {
       } catch (err) {
         if (upstream.aborted) return abandon(reply)
         throw networkFailure(err)
+      } finally {
+        slot.release()
       }
       if (res.statusCode !== 200 || isPuterFailure(json)) {
         const failure = puterFailure(res.statusCode, json, res.headers)
@@ -151,11 +221,74 @@ export function createRelay (opts: RelayOptions) {
 
     if (!spec.stream) {
       res.body.destroy()
+      slot.release()
       throw new errors.UpstreamFailed('Puter answered with a stream to a non-streaming request.')
     }
-    await pipeStream(request, reply, res.body, upstream, keyId, spec, outcome)
+    // A stream holds its slot until it ends, as at Puter.
+    try {
+      await pipeStream(request, reply, res.body, upstream, keyId, spec, outcome)
+    } finally {
+      slot.release()
+    }
     if (debug) request.log.debug({ durationMs: now() - started, streamError: outcome.streamError }, 'Puter stream ended')
     return undefined
+  }
+
+  /**
+   * Puter answered 429. Its own limit (too_many_requests, refused before any work) is retried with puter.js's
+   * backoff, each attempt taking a turn in the queue again (first in line), within the queue's deadline; when
+   * attempts or time run out, a 429 with retry-after. Any other 429 (the vendor's upstream_rate_limited) is thrown at
+   * once. Resolves with the answer that was not a refusal and its slot, or undefined when the client went away.
+   */
+  async function retryRefused (request: FastifyRequest, token: string, account: string, call: DriverCall, upstream: UpstreamAbort, res: Awaited<ReturnType<PuterClient['driverCall']>>, slot: Slot, started: number) {
+    const deadline = started + (queue?.timeoutMs ?? 0)
+    for (let attempt = 1; ; attempt++) {
+      let json: unknown
+      try {
+        json = await opts.puter.readJson(res)
+      } catch (err) {
+        slot.release()
+        if (upstream.aborted) return undefined
+        throw networkFailure(err)
+      }
+      const kind = accountLimitHit(res.statusCode, json)
+      if (kind === null) {
+        slot.accepted()
+        slot.release()
+        const failure = puterFailure(res.statusCode, json, res.headers)
+        request.log.info({ upstreamStatus: res.statusCode, code: (failure as { code?: string }).code }, 'Puter refused the call')
+        throw failure
+      }
+      slot.refused(kind)
+      const delay = RETRY_DELAYS_MS[attempt - 1]
+      if (queue === undefined || delay === undefined || now() + delay >= deadline) {
+        const retry = queue?.retryAfterSeconds(account, call) ?? 1
+        request.log.info({ attempts: attempt, limit: kind }, "Puter kept refusing the call: the account's own limit")
+        throw withDetails(new errors.PuterAccountThrottled(attempt, kind === 'concurrency' ? 'calls in flight at once' : 'calls per 10 s', retry), {
+          headers: { 'retry-after': String(retry), 'x-should-retry': 'true' }
+        })
+      }
+      request.log.info({ attempt, limit: kind, delayMs: delay }, "Puter refused the call (the account's own limit); trying again")
+      if (!await pause(delay, upstream)) return undefined
+      try {
+        slot = await queue.acquire(account, call, upstream, { front: true, timeoutMs: deadline - now() })
+      } catch (err) {
+        if (upstream.aborted) return undefined
+        throw err
+      }
+      try {
+        res = await opts.puter.driverCall(token, call, upstream)
+      } catch (err) {
+        slot.release()
+        if (upstream.aborted) return undefined
+        request.log.warn({ err }, 'Puter call failed')
+        throw networkFailure(err)
+      }
+      if (res.statusCode !== 429) {
+        slot.accepted()
+        return { res, slot }
+      }
+    }
   }
 
   /** The client went away before anything was sent: there is no one to answer. */
@@ -293,6 +426,9 @@ export function createRelay (opts: RelayOptions) {
     get openStreams (): number {
       return open.size
     },
+
+    /** The queue per Puter account (undefined when the relay has none). */
+    queue,
 
     close () {
       clearInterval(timer)

@@ -111,6 +111,18 @@ export function puterFailure (status: number, body: unknown, headers?: Headers):
   return new errors.UpstreamFailed(upstream4xx && e.message ? `Puter answered ${e.status}: ${e.message}` : 'Puter failed to complete the request; try again later.')
 }
 
+/**
+ * Which of Puter's own per-account limits a 429 `too_many_requests` hit ("Too many concurrent requests." or "Too many
+ * requests."); null for any other answer, the vendor's `upstream_rate_limited` included. Puter refuses these before
+ * doing any work, so the call may be sent again.
+ */
+export function accountLimitHit (status: number, body: unknown): 'concurrency' | 'window' | null {
+  if (status !== 429) return null
+  const e = readPuterError(status, body)
+  if (e.code !== 'too_many_requests') return null
+  return e.message !== undefined && /concurrent/i.test(e.message) ? 'concurrency' : 'window'
+}
+
 /** True for Puter's legacy HTTP-200 failure envelope `{success: false, error: {...}}`. */
 export function isPuterFailure (body: unknown): boolean {
   return isObj(body) && body.success === false

@@ -17,6 +17,7 @@ import {
   resultFamily
 } from './catalog.ts'
 import type { ChatModelDetails } from './catalog.ts'
+import { createAccountLimits, type AccountLimits } from './account-limits.ts'
 
 export interface FakeUser { uuid: string, username: string, email?: string, isTemp?: boolean }
 
@@ -67,6 +68,8 @@ export interface FakePuter {
   modelsRequests: number
   /** The most /drivers/call requests that were open at once since the start (or the last reset). */
   peakActive: number
+  /** Puter's per-account limits (off unless a test sets them for an account) and each account's calls in flight. */
+  accountLimits: AccountLimits
   setModelsDown(down: boolean): void
   reset(): void
   close(): Promise<void>
@@ -474,6 +477,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
   let unobservedAborts = 0
   let modelsRequests = 0
   let peakActive = 0
+  const accountLimits = createAccountLimits()
   let modelsDown = false
   let idCounter = 0 // tool call ids
   let messageCounter = 0 // Anthropic message ids
@@ -801,7 +805,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     if (recordCalls) calls.push({ path: '/drivers/call', method: 'POST', headers: req.headers, body: parsed.ok ? parsed.body : raw })
     if (!parsed.ok) return sendError(res, 400, 'Malformed JSON in request body', 'client_bad_json')
     const body = isObject(parsed.body) ? parsed.body : {}
-    authenticate(findToken(req, body, query))
+    const owner = authenticate(findToken(req, body, query))
 
     // DriverController.#handleCall
     const iface = body.interface
@@ -816,6 +820,8 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
       throw new PuterHttpError(404, `Method '${method}' not found on driver '${iface}'`, 'not_found')
     }
 
+    const refusal = accountLimits.admit(owner.user.username, iface, method, res)
+    if (refusal) return sendError(res, 429, refusal, 'too_many_requests')
     const behaviour = queue.shift()
     if (behaviour) applyBehaviour(ctx, behaviour, body)
     else answer(ctx, body)
@@ -879,6 +885,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     get aborts () { return aborts },
     get modelsRequests () { return modelsRequests },
     get peakActive () { return peakActive },
+    accountLimits,
     addUser (token, user) {
       users.set(token, user)
       expired.delete(token)
@@ -911,6 +918,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
       unobservedAborts = 0
       modelsRequests = 0
       peakActive = 0
+      accountLimits.reset()
       modelsDown = false
       idCounter = 0
       messageCounter = 0

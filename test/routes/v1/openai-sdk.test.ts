@@ -374,7 +374,7 @@ t.test('errors map to the SDK error classes', async (t) => {
 
   t.test('Puter 429: RateLimitError with retry-after passed on', async (t) => {
     const { client, fake, driverCalls } = await gateway(t)
-    fake.enqueue({ kind: 'error', status: 429, code: 'too_many_requests', message: 'Slow down', headers: { 'retry-after': '7' } })
+    fake.enqueue({ kind: 'error', status: 429, code: 'upstream_rate_limited', message: 'Slow down', headers: { 'retry-after': '7' } })
     const err = await rejection(client().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }))
     t.type(err, RateLimitError)
     t.equal(err.status, 429)
@@ -385,7 +385,7 @@ t.test('errors map to the SDK error classes', async (t) => {
 
   t.test('Puter 429 with retry-after-ms: the SDK retries after the given delay and succeeds', async (t) => {
     const { client, fake, driverCalls } = await gateway(t)
-    fake.enqueue({ kind: 'error', status: 429, code: 'too_many_requests', message: 'Slow down', headers: { 'retry-after-ms': '20' } })
+    fake.enqueue({ kind: 'error', status: 429, code: 'upstream_rate_limited', message: 'Slow down', headers: { 'retry-after-ms': '20' } })
     const completion = await client({ maxRetries: 1 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'again' }] })
     t.equal(completion.choices[0].message.content, 'Echo: again')
     t.equal(driverCalls().length, 2, 'one retry')

@@ -1,0 +1,465 @@
+// Queueing per Puter account: Puter lets each account have so many AI calls in flight and so many per 10 s for each
+// driver method, and answers 429 too_many_requests past that. This keeps each account's calls under limits learnt
+// from Puter's answers, the others waiting in a FIFO queue with a deadline. Pure: an injectable clock and timers, no I/O.
+import { errors, withDetails } from '../errors.ts'
+
+/** Puter's free tier (`user_free` in its drivers/util/aiLimits.ts): where every account starts, its plan being unknown. */
+const FREE_CONCURRENCY = 3
+const FREE_WINDOW = 30
+
+// The sliding window counts grants in 100 ms slots. A grant counts for 106 slots, so it leaves the window at least
+// 10.5 s after it was made: Puter's window is 10 s from when a call reaches it, which is later than the grant here by
+// the time to send it; a grant that left this window first would be the 31st in Puter's.
+const SLOT_MS = 100
+const SPAN = 106
+const RING = 128 // a power of two above SPAN: slot s lives at s & (RING - 1)
+
+/*
+ * Adaptive limits (AIMD). The plan of an account is not visible (free: 3 in flight and 30 per 10 s; paid: 20 and 200;
+ * temporary: 2 and 20), so each (account, driver method) starts at the free tier's and learns from Puter's answers:
+ * - Additive increase, only under demand: every CONCURRENCY_CALLS_PER_STEP calls that had to wait for a slot and that
+ *   Puter then accepted add one slot; each call that waited for the window and was accepted adds one to it. A burst of
+ *   up to six calls (Claude Code's main turn, side calls and subagents at once) therefore stays at 3 and never probes;
+ *   sustained demand adds a slot per 3 waited calls, so a paid account is at 20 after about 50 of them (minutes of an
+ *   agent's work), and its window, which grows only while full, about doubles every 10 s (30 to 200 in some 30 s).
+ * - Multiplicative decrease on 429 too_many_requests ("concurrent" in Puter's message: the concurrency limit; otherwise
+ *   the window): the limit becomes ⌊BETA × k⌋, k being the level Puter refused (calls in flight, or in the window,
+ *   counting the refused one). 0.75 lands on the tier below a failed probe (4 → 3, 3 → 2, 21 → 15) where Reno's 0.5
+ *   would leave a free account at 2 of its 3; like CUBIC's 0.7 it is gentler than halving, which suits a budget that is
+ *   the account's own rather than shared with unknown flows. One cut per epoch: refusals of calls sent under the
+ *   older, higher limit do not cut again.
+ * - After a cut, k − 1 is the ceiling: the limit regrows up to it freely but probes past it only after a hold of 30 s
+ *   (three of Puter's windows: the refused burst is gone), doubled by each failed probe up to 15 min. A free account
+ *   under constant load sends Puter at most one refused call per 15 min and driver method, which the relay retries out
+ *   of the client's sight; a probe Puter accepts lifts the ceiling (the plan was upgraded).
+ */
+const CONCURRENCY_CALLS_PER_STEP = 3
+const WINDOW_CALLS_PER_STEP = 1
+const BETA = 0.75
+const HOLD_START_MS = 30_000
+const HOLD_MAX_MS = 15 * 60_000
+
+/** Idle buckets (nothing in flight or queued) are forgotten after this; an account comes back at the free tier's limits, the safe start. */
+const IDLE_MS = 30 * 60_000
+const SWEEP_EVERY_MS = 60_000
+/** A retry-after for a queue full of calls in flight: no one knows when a stream ends. */
+const BUSY_RETRY_SECONDS = 5
+
+export interface Bounds { min: number, max: number }
+
+/** What a request waits on; the relay's upstream abort emitter is one. */
+export interface Abortable {
+  readonly aborted: boolean
+  once (event: 'abort', listener: () => void): unknown
+  removeListener (event: 'abort', listener: () => void): unknown
+}
+
+export interface PuterQueueOptions {
+  /** Longest a request waits for a turn (PUTER_QUEUE_TIMEOUT_SECONDS). */
+  timeoutMs: number
+  /** Calls in flight per account and driver method: the adaptive limit stays within these (equal: pinned). */
+  concurrency: Bounds
+  /** Calls per 10 s per account and driver method. */
+  window: Bounds
+  /** A monotonic clock in ms. */
+  now?: () => number
+  setTimer?: (fn: () => void, ms: number) => unknown
+  clearTimer?: (handle: unknown) => void
+  /** Buckets kept at most, besides busy ones. */
+  maxBuckets?: number
+}
+
+/** Which of Puter's limits a 429 too_many_requests was about. */
+export type LimitKind = 'concurrency' | 'window'
+
+/** A driver call: the bucket is its account with its interface and method. */
+interface CallName { interface: string, method: string }
+
+/** One adaptive limit and what was learnt about it. */
+interface Level {
+  value: number
+  /** Accepted waited calls since the last step. */
+  credit: number
+  /** The highest level not refused since the last cut; Infinity before any. */
+  ceiling: number
+  holdMs: number
+  /** When growth past the ceiling may be tried again. */
+  probeAt: number
+  epoch: number
+}
+
+interface Waiter {
+  resolve: (slot: Slot) => void
+  reject: (err: Error) => void
+  queuedAt: number
+  timer: unknown
+  signal: Abortable | undefined
+  onAbort: (() => void) | undefined
+  waitedForSlot: boolean
+  waitedForWindow: boolean
+}
+
+interface Bucket {
+  account: string
+  interface: string
+  method: string
+  inFlight: number
+  concurrency: Level
+  window: Level
+  /** Grants per 100 ms slot, over the last SPAN slots. */
+  ring: Uint32Array
+  /** The newest slot the ring was advanced to. */
+  head: number
+  /** Grants in the window. */
+  count: number
+  waiters: Waiter[]
+  /** Wakes the queue when the window frees (only while its head waits on the window). */
+  wake: unknown
+  lastUsed: number
+}
+
+/** The client went away while waiting for a turn. */
+export class QueueAbandoned extends Error {
+  constructor () {
+    super('The client went away while waiting for its Puter account to have a free slot')
+    this.name = 'QueueAbandoned'
+  }
+}
+
+const newLevel = (value: number): Level => ({ value, credit: 0, ceiling: Infinity, holdMs: 0, probeAt: 0, epoch: 0 })
+const clamp = (n: number, b: Bounds) => Math.min(b.max, Math.max(b.min, n))
+
+/** Additive increase: a step per `callsPerStep` accepted calls that waited, up to the ceiling until probing is due. */
+function grow (level: Level, bounds: Bounds, callsPerStep: number, at: number): boolean {
+  if (++level.credit < callsPerStep) return false
+  level.credit = 0
+  if (level.value >= bounds.max || (level.value >= level.ceiling && at < level.probeAt)) return false
+  level.value++
+  return true
+}
+
+/** Multiplicative decrease after Puter refused the level k; the ceiling and the hold before the next probe. */
+function cut (level: Level, bounds: Bounds, k: number, at: number): void {
+  level.value = clamp(Math.floor(BETA * k), bounds)
+  // A refused probe past the ceiling: the same limit as before, so probe less often. Anything else starts afresh.
+  level.holdMs = k > level.ceiling ? Math.min(HOLD_MAX_MS, Math.max(HOLD_START_MS, level.holdMs * 2)) : HOLD_START_MS
+  level.ceiling = Math.max(bounds.min, k - 1)
+  level.probeAt = at + level.holdMs
+  level.credit = 0
+  level.epoch++
+}
+
+/**
+ * A turn granted: the call holds its slot until `release()` (a plain answer once read, a stream at its end). Tell
+ * the queue how Puter took it: `accepted()` for any answer but its own 429, `refused()` for that 429.
+ */
+export class Slot {
+  readonly waitedMs: number
+  private readonly queue: PuterQueue
+  private readonly bucket: Bucket
+  /** Calls in flight, and in the window, with this one, when it was granted. */
+  private readonly inFlightAt: number
+  private readonly windowAt: number
+  private readonly concurrencyEpoch: number
+  private readonly windowEpoch: number
+  private readonly waitedForSlot: boolean
+  private readonly waitedForWindow: boolean
+  private done = false
+
+  constructor (queue: PuterQueue, bucket: Bucket, waitedMs: number, waitedForSlot: boolean, waitedForWindow: boolean) {
+    this.queue = queue
+    this.bucket = bucket
+    this.waitedMs = waitedMs
+    this.inFlightAt = bucket.inFlight
+    this.windowAt = bucket.count
+    this.concurrencyEpoch = bucket.concurrency.epoch
+    this.windowEpoch = bucket.window.epoch
+    this.waitedForSlot = waitedForSlot
+    this.waitedForWindow = waitedForWindow
+  }
+
+  /** Puter took the call (any answer but its 429 too_many_requests): grow where the limit held it back. */
+  accepted (): void {
+    if (this.done) return
+    const { bucket } = this
+    // A call past a ceiling was accepted: the limit is higher than what was learnt (the plan changed).
+    if (this.inFlightAt > bucket.concurrency.ceiling) bucket.concurrency.ceiling = Infinity
+    if (this.windowAt > bucket.window.ceiling) bucket.window.ceiling = Infinity
+    if (!this.waitedForSlot && !this.waitedForWindow) return
+    const at = this.queue.now()
+    let grew = false
+    if (this.waitedForSlot) grew = grow(bucket.concurrency, this.queue.concurrencyBounds, CONCURRENCY_CALLS_PER_STEP, at)
+    if (this.waitedForWindow) grew = grow(bucket.window, this.queue.windowBounds, WINDOW_CALLS_PER_STEP, at) || grew
+    if (grew) this.queue.drain(bucket)
+  }
+
+  /** Puter answered 429 too_many_requests: shrink that limit (once per epoch) and free the slot. */
+  refused (kind: LimitKind): void {
+    if (this.done) return
+    const { bucket } = this
+    const at = this.queue.now()
+    if (kind === 'concurrency' && this.concurrencyEpoch === bucket.concurrency.epoch) cut(bucket.concurrency, this.queue.concurrencyBounds, this.inFlightAt, at)
+    if (kind === 'window' && this.windowEpoch === bucket.window.epoch) cut(bucket.window, this.queue.windowBounds, this.windowAt, at)
+    this.release()
+  }
+
+  /** Frees the slot (idempotent) and lets the next waiter in. */
+  release (): void {
+    if (this.done) return
+    this.done = true
+    const { bucket } = this
+    bucket.inFlight--
+    bucket.lastUsed = this.queue.now()
+    if (bucket.waiters.length > 0) this.queue.drain(bucket)
+  }
+}
+
+export class PuterQueue {
+  readonly timeoutMs: number
+  readonly concurrencyBounds: Bounds
+  readonly windowBounds: Bounds
+  readonly now: () => number
+  private readonly setTimer: (fn: () => void, ms: number) => unknown
+  private readonly clearTimer: (handle: unknown) => void
+  private readonly maxBuckets: number
+  /** Each account's buckets, one per driver method it used: a short list, found without building a key string (a
+   * concatenated key cost ~200 ns per request in its hashing alone). */
+  private readonly accounts = new Map<string, Bucket[]>()
+  private buckets = 0
+  private lastSweep: number
+
+  constructor (opts: PuterQueueOptions) {
+    for (const [name, b] of [['concurrency', opts.concurrency], ['window', opts.window]] as const) {
+      if (!(b.min >= 1 && b.min <= b.max)) throw new Error(`The ${name} bounds of the Puter account queue must satisfy 1 <= min <= max (got ${b.min} and ${b.max})`)
+    }
+    this.timeoutMs = opts.timeoutMs
+    this.concurrencyBounds = { ...opts.concurrency }
+    this.windowBounds = { ...opts.window }
+    this.now = opts.now ?? (() => performance.now())
+    this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms))
+    this.clearTimer = opts.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout))
+    this.maxBuckets = opts.maxBuckets ?? 10_000
+    this.lastSweep = this.now()
+  }
+
+  /** A turn now, or null when the account must wait (its limits are reached, or others wait before it). No timer, no promise. */
+  tryAcquire (account: string, call: CallName): Slot | null {
+    const bucket = this.bucketOf(account, call)
+    if (bucket.waiters.length > 0) return null
+    const at = this.now()
+    advance(bucket, at)
+    if (bucket.inFlight >= bucket.concurrency.value || bucket.count >= bucket.window.value) return null
+    return this.grant(bucket, at, 0, false, false)
+  }
+
+  /**
+   * Waits for a turn, in FIFO order (`front`: before the others, for a retry of a call that had its turn). Rejects
+   * with PuterQueueTimeout after `timeoutMs` (default: the queue's), or QueueAbandoned as soon as `signal` aborts.
+   */
+  acquire (account: string, call: CallName, signal?: Abortable, opts: { front?: boolean, timeoutMs?: number } = {}): Promise<Slot> {
+    if (signal?.aborted === true) return Promise.reject(new QueueAbandoned())
+    const bucket = this.bucketOf(account, call)
+    const at = this.now()
+    advance(bucket, at)
+    const slotFull = bucket.inFlight >= bucket.concurrency.value
+    const windowFull = bucket.count >= bucket.window.value
+    if (!slotFull && !windowFull && (bucket.waiters.length === 0 || opts.front === true)) return Promise.resolve(this.grant(bucket, at, 0, false, false))
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs
+    if (timeoutMs <= 0) return Promise.reject(this.timeoutError(bucket, 0))
+    return new Promise<Slot>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, queuedAt: at, timer: undefined, signal, onAbort: undefined, waitedForSlot: slotFull, waitedForWindow: windowFull }
+      const leave = () => {
+        const i = bucket.waiters.indexOf(waiter)
+        if (i !== -1) bucket.waiters.splice(i, 1)
+        this.clearTimer(waiter.timer)
+        if (signal && waiter.onAbort) signal.removeListener('abort', waiter.onAbort)
+        bucket.lastUsed = this.now()
+      }
+      waiter.timer = this.setTimer(() => {
+        leave()
+        reject(this.timeoutError(bucket, this.now() - at))
+      }, timeoutMs)
+      if (signal) {
+        waiter.onAbort = () => {
+          leave()
+          reject(new QueueAbandoned())
+        }
+        signal.once('abort', waiter.onAbort)
+      }
+      if (opts.front === true) bucket.waiters.unshift(waiter)
+      else bucket.waiters.push(waiter)
+      this.drain(bucket)
+    })
+  }
+
+  /** Seconds a client should wait before trying this account and method again: until the window frees, or a few when calls are in flight. */
+  retryAfterSeconds (account: string, call: CallName): number {
+    const bucket = this.find(account, call)
+    return bucket === undefined ? 1 : this.retryAfterOf(bucket)
+  }
+
+  /** The limits and load of one account and method (for tests and logs); undefined when it has none. */
+  stats (account: string, call: CallName) {
+    const bucket = this.find(account, call)
+    if (!bucket) return undefined
+    advance(bucket, this.now())
+    return {
+      concurrency: bucket.concurrency.value,
+      window: bucket.window.value,
+      inFlight: bucket.inFlight,
+      inWindow: bucket.count,
+      queued: bucket.waiters.length,
+      concurrencyCeiling: bucket.concurrency.ceiling,
+      windowCeiling: bucket.window.ceiling
+    }
+  }
+
+  /** Buckets held in memory. */
+  get size (): number {
+    return this.buckets
+  }
+
+  /** Forgets idle buckets: all that have been idle for IDLE_MS, and the oldest idle ones while over maxBuckets. */
+  sweep (): void {
+    const at = this.now()
+    this.lastSweep = at
+    this.forgetIdle((bucket) => at - bucket.lastUsed >= IDLE_MS)
+    if (this.buckets < this.maxBuckets) return
+    // Map order is creation order: the oldest accounts go first, down to 90% so that the next creations do not
+    // sweep again.
+    const target = Math.floor(this.maxBuckets * 0.9)
+    this.forgetIdle(() => this.buckets > target)
+  }
+
+  private forgetIdle (forget: (bucket: Bucket) => boolean): void {
+    for (const [account, list] of this.accounts) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const bucket = list[i]
+        if (!isIdle(bucket) || !forget(bucket)) continue
+        if (bucket.wake !== undefined) this.clearTimer(bucket.wake)
+        list.splice(i, 1)
+        this.buckets--
+      }
+      if (list.length === 0) this.accounts.delete(account)
+    }
+  }
+
+  private find (account: string, call: CallName): Bucket | undefined {
+    const list = this.accounts.get(account)
+    if (list === undefined) return undefined
+    for (let i = 0; i < list.length; i++) {
+      const bucket = list[i]
+      if (bucket.method === call.method && bucket.interface === call.interface) return bucket
+    }
+    return undefined
+  }
+
+  /** Grants what the limits allow to the head of the queue, and sets the wake-up when the window holds it back. */
+  drain (bucket: Bucket): void {
+    const at = this.now()
+    advance(bucket, at)
+    while (bucket.waiters.length > 0) {
+      const head = bucket.waiters[0]
+      const slotFull = bucket.inFlight >= bucket.concurrency.value
+      const windowFull = bucket.count >= bucket.window.value
+      if (!slotFull && !windowFull) {
+        bucket.waiters.shift()
+        this.clearTimer(head.timer)
+        if (head.signal && head.onAbort) head.signal.removeListener('abort', head.onAbort)
+        head.resolve(this.grant(bucket, at, at - head.queuedAt, head.waitedForSlot, head.waitedForWindow))
+        continue
+      }
+      if (slotFull) head.waitedForSlot = true
+      if (windowFull) {
+        head.waitedForWindow = true
+        if (bucket.wake === undefined) {
+          bucket.wake = this.setTimer(() => {
+            bucket.wake = undefined
+            this.drain(bucket)
+          }, Math.max(1, oldestLeavesAt(bucket, at) - at))
+        }
+      }
+      return
+    }
+  }
+
+  private grant (bucket: Bucket, at: number, waitedMs: number, waitedForSlot: boolean, waitedForWindow: boolean): Slot {
+    bucket.inFlight++
+    bucket.ring[bucket.head & (RING - 1)]++
+    bucket.count++
+    bucket.lastUsed = at
+    return new Slot(this, bucket, waitedMs, waitedForSlot, waitedForWindow)
+  }
+
+  private bucketOf (account: string, call: CallName): Bucket {
+    let bucket = this.find(account, call)
+    if (bucket !== undefined) return bucket
+    const at = this.now()
+    if (this.buckets >= this.maxBuckets || at - this.lastSweep >= SWEEP_EVERY_MS) this.sweep()
+    bucket = {
+      account,
+      interface: call.interface,
+      method: call.method,
+      inFlight: 0,
+      concurrency: newLevel(clamp(FREE_CONCURRENCY, this.concurrencyBounds)),
+      window: newLevel(clamp(FREE_WINDOW, this.windowBounds)),
+      ring: new Uint32Array(RING),
+      head: Math.floor(at / SLOT_MS),
+      count: 0,
+      waiters: [],
+      wake: undefined,
+      lastUsed: at
+    }
+    const list = this.accounts.get(account)
+    if (list === undefined) this.accounts.set(account, [bucket])
+    else list.push(bucket)
+    this.buckets++
+    return bucket
+  }
+
+  private timeoutError (bucket: Bucket, waitedMs: number): Error {
+    const retry = this.retryAfterOf(bucket)
+    const load = `${bucket.inFlight} of ${bucket.concurrency.value} ${bucket.interface} ${bucket.method} calls in flight, ${bucket.count} of ${bucket.window.value} in the last 10 s`
+    return withDetails(new errors.PuterQueueTimeout(load, Math.round(waitedMs / 1000), retry), {
+      headers: { 'retry-after': String(retry), 'x-should-retry': 'true' }
+    })
+  }
+
+  private retryAfterOf (bucket: Bucket): number {
+    const at = this.now()
+    advance(bucket, at)
+    if (bucket.count < bucket.window.value) return BUSY_RETRY_SECONDS
+    return Math.min(60, Math.max(1, Math.ceil((oldestLeavesAt(bucket, at) - at) / 1000)))
+  }
+}
+
+const isIdle = (bucket: Bucket) => bucket.inFlight === 0 && bucket.waiters.length === 0
+
+/** Moves the window to `at`: the slots that fell out of it are emptied and their grants no longer count. */
+function advance (bucket: Bucket, at: number): void {
+  const current = Math.floor(at / SLOT_MS)
+  if (current <= bucket.head) return
+  if (current - bucket.head >= SPAN) {
+    bucket.ring.fill(0)
+    bucket.count = 0
+  } else {
+    for (let s = bucket.head + 1; s <= current; s++) {
+      const i = (s - SPAN) & (RING - 1)
+      bucket.count -= bucket.ring[i]
+      bucket.ring[i] = 0
+    }
+  }
+  bucket.head = current
+}
+
+/** When the oldest grant in the window leaves it (`at` when none). */
+function oldestLeavesAt (bucket: Bucket, at: number): number {
+  for (let s = bucket.head - SPAN + 1; s <= bucket.head; s++) {
+    if (bucket.ring[s & (RING - 1)] > 0) return (s + SPAN) * SLOT_MS
+  }
+  return at
+}
+
+export function createPuterQueue (opts: PuterQueueOptions): PuterQueue {
+  return new PuterQueue(opts)
+}
