@@ -3,6 +3,7 @@
 import t from 'tap'
 import { BOB, createKey, setup, setupWithKey, signIn } from '../helper.ts'
 import type { Setup } from '../helper.ts'
+import { SETTING_LIMITS } from '../../src/store/records.ts'
 
 const T0 = Date.parse('2025-01-15T10:00:00.000Z') // a Wednesday
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -133,12 +134,12 @@ t.test('invalid settings: 400 naming the field (error.param), on create and on c
     ['negative rpm', { limits: { rpm: -1 } }, 'limits.rpm'],
     ['zero rpm', { limits: { rpm: 0 } }, 'limits.rpm'],
     ['fractional rpm', { limits: { rpm: 1.5 } }, 'limits.rpm'],
-    ['rpm over the max', { limits: { rpm: 100_001 } }, 'limits.rpm'],
+    ['rpm over the max', { limits: { rpm: SETTING_LIMITS.rpm + 1 } }, 'limits.rpm'],
     ['negative concurrency', { limits: { concurrency: -2 } }, 'limits.concurrency'],
-    ['concurrency over the max', { limits: { concurrency: 1001 } }, 'limits.concurrency'],
+    ['concurrency over the max', { limits: { concurrency: SETTING_LIMITS.concurrency + 1 } }, 'limits.concurrency'],
     ['negative budget', { budget: { usd: -1, period: 'day' } }, 'budget.usd'],
     ['zero budget', { budget: { usd: 0, period: 'day' } }, 'budget.usd'],
-    ['budget over the max', { budget: { usd: 1_000_001, period: 'day' } }, 'budget.usd'],
+    ['budget over the max', { budget: { usd: SETTING_LIMITS.budgetUsd + 1, period: 'day' } }, 'budget.usd'],
     ['budget without a period', { budget: { usd: 1 } }, 'budget.period'],
     ['unknown budget period', { budget: { usd: 1, period: 'year' } }, 'budget.period'],
     ['expiry in the past', { expiresAt: iso(T0 - 1000) }, 'expiresAt'],
