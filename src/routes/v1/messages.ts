@@ -27,7 +27,7 @@ const CLAUDE_NAME = /^(anthropic[/:]+)*claude/i
 
 const messagesRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { relay, models } = fastify
-  // x-api-key works too; the OpenAPI document declares only the bearer scheme.
+  // Anthropic clients send the key in x-api-key, others as a bearer token: both are declared.
   const security: Array<Record<string, string[]>> = [{ apiKeyHeader: [] }, { bearerAuth: [] }]
   const tags = ['Anthropic']
 
