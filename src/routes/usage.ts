@@ -64,10 +64,10 @@ function cell (value: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
-const CSV_COUNTERS = ['requests', 'errors', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cached_tokens', 'estimated_cost_usd']
+const CSV_COUNTERS = ['requests', 'errors', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cached_tokens', 'images', 'speech_characters', 'audio_seconds', 'estimated_cost_usd']
 
 function csvCounters (c: UsageCounters): (string | number)[] {
-  return [c.requests, c.errors, c.inputTokens, c.outputTokens, c.reasoningTokens, c.cachedTokens, (c.costMicroUsd / 1_000_000).toFixed(6)]
+  return [c.requests, c.errors, c.inputTokens, c.outputTokens, c.reasoningTokens, c.cachedTokens, c.images, c.speechCharacters, c.audioSeconds, (c.costMicroUsd / 1_000_000).toFixed(6)]
 }
 
 /** CSV of the range: a line per day, key and model for group_by=day (the finest grain), else a line per model or key. */

@@ -18,6 +18,9 @@ const Counters = {
   outputTokens: Type.Integer({ description: 'Output tokens, reasoning included' }),
   reasoningTokens: Type.Integer({ description: 'Output tokens spent on reasoning' }),
   cachedTokens: Type.Integer({ description: 'Input tokens read from a prompt cache' }),
+  images: Type.Integer({ description: 'Images generated' }),
+  speechCharacters: Type.Integer({ description: 'Characters of text spoken' }),
+  audioSeconds: Type.Integer({ description: 'Seconds of audio transcribed or translated' }),
   costUsd: Type.Number({ description: 'Estimated cost in US dollars (list prices of the catalogue; Puter bills its own way)' })
 }
 

@@ -61,6 +61,12 @@ export interface UsageCounters {
   reasoningTokens: number
   /** Input tokens read from a prompt cache (part of inputTokens). */
   cachedTokens: number
+  /** Images generated (/v1/images/generations: one per image). */
+  images: number
+  /** Characters of text spoken (/v1/audio/speech). */
+  speechCharacters: number
+  /** Seconds of audio transcribed or translated (/v1/audio/transcriptions, /translations). */
+  audioSeconds: number
   /** Estimated cost, in millionths of a US dollar. */
   costMicroUsd: number
 }
@@ -84,6 +90,9 @@ export interface UsageOutcome {
   outputTokens?: number
   reasoningTokens?: number
   cachedTokens?: number
+  images?: number
+  speechCharacters?: number
+  audioSeconds?: number
   /** Estimated cost in micro-dollars (integer). */
   costMicroUsd?: number
   /** When it ended, in ms since the epoch; now by default. */

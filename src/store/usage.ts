@@ -9,7 +9,7 @@ export function tokenCount (n: number | undefined): number {
 }
 
 export function zeroCounters (): UsageCounters {
-  return { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedTokens: 0, costMicroUsd: 0 }
+  return { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedTokens: 0, images: 0, speechCharacters: 0, audioSeconds: 0, costMicroUsd: 0 }
 }
 
 /** Adds the counters of `from` to `into`. */
@@ -20,6 +20,9 @@ export function addCounters (into: UsageCounters, from: UsageCounters): void {
   into.outputTokens += from.outputTokens
   into.reasoningTokens += from.reasoningTokens
   into.cachedTokens += from.cachedTokens
+  into.images += from.images
+  into.speechCharacters += from.speechCharacters
+  into.audioSeconds += from.audioSeconds
   into.costMicroUsd += from.costMicroUsd
 }
 
@@ -45,6 +48,9 @@ export function countRequest (outcome: UsageOutcome, now: () => number): Counted
       outputTokens: tokenCount(outcome.outputTokens),
       reasoningTokens: tokenCount(outcome.reasoningTokens),
       cachedTokens: tokenCount(outcome.cachedTokens),
+      images: tokenCount(outcome.images),
+      speechCharacters: tokenCount(outcome.speechCharacters),
+      audioSeconds: tokenCount(outcome.audioSeconds),
       costMicroUsd: tokenCount(outcome.costMicroUsd)
     }
   }

@@ -36,7 +36,7 @@ const usage = (s: Setup, cookie: string, query = '', headers: Record<string, str
   s.app.inject({ url: `/v1/usage${query}`, headers: { cookie, ...headers } })
 
 const CLAUDE = 'claude-sonnet-4-5-20250929'
-const ZERO = { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedTokens: 0, costUsd: 0 }
+const ZERO = { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedTokens: 0, images: 0, speechCharacters: 0, audioSeconds: 0, costUsd: 0 }
 
 /** Two keys, two models, two days (the 14th and the 16th of January 2025). */
 async function history (s: Setup, clock: { ms: number }, cookie: string) {
@@ -96,7 +96,7 @@ t.test('CSV: with Accept: text/csv or format=csv, a line per day, key and model 
   const { a, b } = await history(s, clock, cookie)
   await s.app.inject({ method: 'PATCH', url: `/v1/keys/${a.id}`, headers: { cookie }, payload: { name: '=HYPERLINK("x")' } })
   const range = '?from=2025-01-14&to=2025-01-16'
-  const header = 'requests,errors,input_tokens,output_tokens,reasoning_tokens,cached_tokens,estimated_cost_usd'
+  const header = 'requests,errors,input_tokens,output_tokens,reasoning_tokens,cached_tokens,images,speech_characters,audio_seconds,estimated_cost_usd'
   const byAccept = await usage(s, cookie, range, { accept: 'text/csv' })
   const byFormat = await usage(s, cookie, `${range}&format=csv`)
   t.equal(byAccept.body, byFormat.body, 'the same CSV either way')
@@ -108,17 +108,17 @@ t.test('CSV: with Accept: text/csv or format=csv, a line per day, key and model 
   const aName = '"\'=HYPERLINK(""x"")"' // never read as a formula; quoted because of its quotes
   const bName = '"beta, ""quoted"""'
   // Rows of a day are sorted by key id.
-  const day16 = [[a.id, `2025-01-16,${a.id},${aName},gpt-4o-mini,1,0,50000,0,0,0,${cost('gpt-4o-mini', 50_000, 0)}`], [b.id, `2025-01-16,${b.id},${bName},gpt-4o-mini,1,0,1000,1000,0,0,${cost('gpt-4o-mini', 1000, 1000)}`]]
+  const day16 = [[a.id, `2025-01-16,${a.id},${aName},gpt-4o-mini,1,0,50000,0,0,0,0,0,0,${cost('gpt-4o-mini', 50_000, 0)}`], [b.id, `2025-01-16,${b.id},${bName},gpt-4o-mini,1,0,1000,1000,0,0,0,0,0,${cost('gpt-4o-mini', 1000, 1000)}`]]
     .sort(([x], [y]) => (x < y ? -1 : 1)).map(([, line]) => line)
   t.same(lines.slice(1), [
-    `2025-01-14,${a.id},${aName},${CLAUDE},1,0,10000,1000,0,0,${cost(CLAUDE, 10_000, 1000)}`,
-    `2025-01-14,${a.id},${aName},gpt-4o-mini,1,0,100000,20000,0,0,${cost('gpt-4o-mini', 100_000, 20_000)}`,
+    `2025-01-14,${a.id},${aName},${CLAUDE},1,0,10000,1000,0,0,0,0,0,${cost(CLAUDE, 10_000, 1000)}`,
+    `2025-01-14,${a.id},${aName},gpt-4o-mini,1,0,100000,20000,0,0,0,0,0,${cost('gpt-4o-mini', 100_000, 20_000)}`,
     ...day16,
     ''
   ], 'the rows, CRLF-terminated')
   const byModel = (await usage(s, cookie, `${range}&group_by=model&format=csv`)).body.split('\r\n')
   t.equal(byModel[0], `model,${header}`)
-  t.ok(byModel.includes(`gpt-4o-mini,3,0,151000,21000,0,0,${(listPriceUsd('gpt-4o-mini', 100_000, 20_000) + listPriceUsd('gpt-4o-mini', 50_000, 0) + listPriceUsd('gpt-4o-mini', 1000, 1000)).toFixed(6)}`))
+  t.ok(byModel.includes(`gpt-4o-mini,3,0,151000,21000,0,0,0,0,0,${(listPriceUsd('gpt-4o-mini', 100_000, 20_000) + listPriceUsd('gpt-4o-mini', 50_000, 0) + listPriceUsd('gpt-4o-mini', 1000, 1000)).toFixed(6)}`))
   const byKey = (await usage(s, cookie, `${range}&group_by=key`, { accept: 'text/csv' })).body.split('\r\n')
   t.equal(byKey[0], `key_id,key_name,${header}`)
   t.match(byKey[1], new RegExp(`^${a.id},"'=HYPERLINK`))

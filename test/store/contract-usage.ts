@@ -7,7 +7,7 @@ import { KEY_OPTS, freshBackend, type BackendFactory } from './fixtures/contract
 const at = (s: string) => Date.parse(s)
 
 function row (day: string, keyId: string, model: string, counters: Partial<UsageCounters>): UsageRow {
-  return { day, keyId, userId: 'u-alice', model, requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedTokens: 0, costMicroUsd: 0, ...counters }
+  return { day, keyId, userId: 'u-alice', model, requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedTokens: 0, images: 0, speechCharacters: 0, audioSeconds: 0, costMicroUsd: 0, ...counters }
 }
 
 const byDayKeyModel = (a: UsageRow, b: UsageRow) =>
@@ -34,6 +34,10 @@ export function usageContract (backend: string, factory: BackendFactory) {
     store.recordUsage(k2.id, { ok: true, model: 'constructor', inputTokens: 2 })
     store.recordUsage(k2.id, { ok: true, model: '__proto__', inputTokens: 3 })
     store.recordUsage(kb.id, { ok: true, model: 'gpt-4o', costMicroUsd: 9 })
+    store.recordUsage(k2.id, { ok: true, model: 'gpt-image-1', images: 2, costMicroUsd: 22_000 })
+    store.recordUsage(k2.id, { ok: true, model: 'gpt-image-1', images: 1, costMicroUsd: 11_000 })
+    store.recordUsage(k2.id, { ok: true, model: 'tts-1', speechCharacters: 1200, costMicroUsd: 18_000 })
+    store.recordUsage(k2.id, { ok: false, model: 'whisper-1', audioSeconds: 61.4, costMicroUsd: 6_100 })
     store.recordUsage('key_unknown', { ok: true, model: 'gpt-4o', costMicroUsd: 5 })
     t.equal(store.stats.writes, writes, 'no write per request')
 
@@ -43,9 +47,12 @@ export function usageContract (backend: string, factory: BackendFactory) {
       row('2026-03-10', k1.id, 'unknown', { requests: 2, costMicroUsd: 3 }),
       row('2026-03-10', k2.id, '__proto__', { requests: 1, inputTokens: 3 }),
       row('2026-03-10', k2.id, 'constructor', { requests: 1, inputTokens: 2 }),
+      row('2026-03-10', k2.id, 'gpt-image-1', { requests: 2, images: 3, costMicroUsd: 33_000 }),
+      row('2026-03-10', k2.id, 'tts-1', { requests: 1, speechCharacters: 1200, costMicroUsd: 18_000 }),
+      row('2026-03-10', k2.id, 'whisper-1', { requests: 1, errors: 1, audioSeconds: 61, costMicroUsd: 6_100 }),
       row('2026-03-11', k2.id, 'gpt-4o', { requests: 1, inputTokens: 1, costMicroUsd: 1 })
     ].sort(byDayKeyModel)
-    t.same(await store.usageRows('u-alice', { from: '2026-03-09', to: '2026-03-11' }), expected, 'not yet written: a row per key, day and model; no model is "unknown"; odd counts are 0 or rounded; model names that are Object.prototype properties count like any other')
+    t.same(await store.usageRows('u-alice', { from: '2026-03-09', to: '2026-03-11' }), expected, 'not yet written: a row per key, day and model; no model is "unknown"; odd counts are 0 or rounded; images, characters spoken and audio seconds add up; model names that are Object.prototype properties count like any other')
     t.match(await store.getKey('u-alice', k1.id), { requestCount: 5, errorCount: 1, inputTokens: 110, outputTokens: 27, costMicroUsd: 2303 }, "the key's totals include the cost")
 
     await store.flushUsage()

@@ -89,6 +89,23 @@ t.test('a data file from before key settings, costs, usage rows and the audit tr
   t.match(await (await open(t, file)).getKey('u-1', 'key_old'), { requestCount: 43, costMicroUsd: 5 }, 'and it loads again')
 })
 
+t.test('usage rows written before the image and audio counters load with them at 0, and add up from there', async (t) => {
+  const file = join(await tempDir(t), 'api-store.json')
+  const old = { day: '2026-03-10', model: 'gpt-4o', requests: 2, errors: 0, inputTokens: 5, outputTokens: 1, reasoningTokens: 0, cachedTokens: 0, costMicroUsd: 9 }
+  const created = await open(t, file)
+  const k = await created.createKey('u-1', KEY_OPTS)
+  await created.close()
+  const doc = JSON.parse(await readFile(file, 'utf8'))
+  doc.usage = { [k.id]: { userId: 'u-1', rows: { '2026-03-10|gpt-4o': old } } }
+  await writeFile(file, JSON.stringify(doc))
+  const store = await open(t, file)
+  t.match(await store.usageRows('u-1', { from: '2026-03-10', to: '2026-03-10' }), [{ ...old, images: 0, speechCharacters: 0, audioSeconds: 0 }])
+  store.recordUsage(k.id, { ok: true, model: 'gpt-4o', images: 1, costMicroUsd: 1 })
+  await store.flushUsage()
+  const row = JSON.parse(await readFile(file, 'utf8')).usage[k.id].rows['2026-03-10|gpt-4o']
+  t.same(row, { ...old, requests: 3, images: 1, speechCharacters: 0, audioSeconds: 0, costMicroUsd: 10 }, 'written with every counter')
+})
+
 t.test('a corrupt usage or audit section stops the start and is left untouched', async (t) => {
   const base = { version: 1, users: {}, sessions: {}, keys: {} }
   const cases: Array<[string, object]> = [
@@ -116,7 +133,7 @@ t.test('the document keeps usage per key as day|model rows, the audit trail per 
   await store.audit({ ...AUDIT, action: 'key.rotated', keyId: k.id, graceSeconds: 60 })
   const text = await readFile(file, 'utf8')
   const doc = JSON.parse(text)
-  t.same(doc.usage, { [k.id]: { userId: 'u-1', rows: { '2026-03-10|gpt-4o': { day: '2026-03-10', model: 'gpt-4o', requests: 1, errors: 0, inputTokens: 3, outputTokens: 2, reasoningTokens: 1, cachedTokens: 1, costMicroUsd: 7 } } } })
+  t.same(doc.usage, { [k.id]: { userId: 'u-1', rows: { '2026-03-10|gpt-4o': { day: '2026-03-10', model: 'gpt-4o', requests: 1, errors: 0, inputTokens: 3, outputTokens: 2, reasoningTokens: 1, cachedTokens: 1, images: 0, speechCharacters: 0, audioSeconds: 0, costMicroUsd: 7 } } } })
   t.match(doc.audit, { 'u-1': [{ id: String, at: '2026-03-10T12:00:00.000Z', userId: 'u-1', action: 'key.rotated', keyId: k.id, graceSeconds: 60 }] })
   t.same(doc.keys[k.id].previous, { digest: box.digest(k.key), expiresAt: '2026-03-10T12:01:00.000Z' }, 'the rotated-out secret as a digest')
   t.notOk(text.includes(k.key) || text.includes(rotated!.key), 'neither secret in plaintext')

@@ -17,6 +17,10 @@ const UsageRowSchema = Type.Object({
   outputTokens: Count('Output tokens, reasoning included'),
   reasoningTokens: Count('Output tokens spent on reasoning'),
   cachedTokens: Count('Input tokens read from a prompt cache'),
+  // Added with the image and audio routes: rows written before load as 0 (fillDefaults).
+  images: Type.Integer({ minimum: 0, default: 0, description: 'Images generated' }),
+  speechCharacters: Type.Integer({ minimum: 0, default: 0, description: 'Characters of text spoken' }),
+  audioSeconds: Type.Integer({ minimum: 0, default: 0, description: 'Seconds of audio transcribed or translated' }),
   costMicroUsd: Count('Estimated cost, in millionths of a US dollar')
 })
 
@@ -84,7 +88,8 @@ export async function loadDocument (file: string): Promise<StoreDocument> {
 
 /**
  * What files from earlier versions lack loads as the schema's defaults: the sections added since (usage, audit) as
- * empty, and in each key the totals and settings added since (0, no limits). TypeBox does not fill values inside a
+ * empty, in each key the totals and settings added since (0, no limits), and in each usage row the counters added
+ * since (0). TypeBox does not fill values inside a
  * Record, hence the loop over the keys.
  */
 function fillDefaults (parsed: unknown) {
@@ -94,6 +99,15 @@ function fillDefaults (parsed: unknown) {
   if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) return
   for (const key of Object.values(keys)) {
     if (typeof key === 'object' && key !== null) Value.Default(KeyRecordSchema, key)
+  }
+  const usage = (parsed as { usage?: unknown }).usage
+  if (typeof usage !== 'object' || usage === null) return
+  for (const entry of Object.values(usage)) {
+    const rows = (entry as { rows?: unknown } | null)?.rows
+    if (typeof rows !== 'object' || rows === null) continue
+    for (const row of Object.values(rows)) {
+      if (typeof row === 'object' && row !== null) Value.Default(UsageRowSchema, row)
+    }
   }
 }
 

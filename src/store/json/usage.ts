@@ -86,8 +86,8 @@ export function createUsageOps ({ queue, now, retentionDays = DEFAULT_USAGE_RETE
         const seen = rows.get(k)
         if (seen) addCounters(seen, row)
         else {
-          const { day, model, requests, errors, inputTokens, outputTokens, reasoningTokens, cachedTokens, costMicroUsd } = row
-          rows.set(k, { day, keyId: id, userId, model, requests, errors, inputTokens, outputTokens, reasoningTokens, cachedTokens, costMicroUsd })
+          const { day, model, ...counters } = row
+          rows.set(k, { day, keyId: id, userId, model, ...counters })
         }
       }
       for (const [id, entry] of Object.entries(queue.doc.usage)) {
