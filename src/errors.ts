@@ -60,6 +60,7 @@ export const errors = {
   AuthFailuresLimited: createError('rate_limit_exceeded', 'Too many requests with invalid API keys from your address; retry in %s s', 429),
   UnsupportedParameter: createError('unsupported_parameter', '%s', 400),
   InvalidRequest: createError('invalid_request', 'Invalid request: %s', 400),
+  FileTooLarge: createError('file_too_large', 'The file is larger than this server accepts for %s: at most %s MB.', 413),
   ForbiddenJsonProperty: createError('forbidden_json_property', 'The JSON body contains a "%s" property, which this server refuses', 400),
   ModelNotFound: createError('model_not_found', 'The model `%s` does not exist or you do not have access to it.', 404),
 

@@ -137,7 +137,7 @@
 /** @typedef {{ data: AuditEntry[], has_more: boolean, next_before: string | null }} AuditPage */
 
 /**
- * A model from GET /v1/models.
+ * A model from GET /v1/models (or the session's GET /account/models).
  * @typedef {object} Model
  * @property {string} id
  * @property {string} owned_by
@@ -145,6 +145,11 @@
  * @property {number} [context_length]
  * @property {{ prompt?: string, completion?: string }} [pricing]
  * @property {string[]} [aliases]
+ * @property {'chat' | 'image' | 'speech' | 'transcription'} [kind] what the model does; chat when absent
+ * @property {string[]} [sizes] image models: the sizes they draw, WIDTHxHEIGHT
+ * @property {string[]} [qualities] image models: the qualities they take
+ * @property {string[]} [voices] speech models: their voices
+ * @property {string[]} [response_formats] speech models: their audio formats; transcription models: their answer formats
  */
 
 /** The OpenAI base URL of this server, for clients and snippets. */

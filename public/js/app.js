@@ -9,6 +9,7 @@ import { initAdmin, loadUsers } from './admin.js'
 import { initKeys, loadKeys } from './keys.js'
 import { initPickers, checkSecret } from './pickers.js'
 import { initPlayground } from './playground.js'
+import { initPlaygroundMedia } from './playground-media.js'
 import { initTemplates } from './templates.js'
 import { initUsage, loadUsage } from './usage.js'
 
@@ -89,6 +90,7 @@ initKeys({ goTo })
 initUsage()
 initPickers()
 initPlayground()
+initPlaygroundMedia()
 initTemplates()
 
 // Before the first-check handler below, so that a deep link to #admin finds the tab.

@@ -5,6 +5,7 @@ import { server, ApiError, describeError } from './api.js'
 import { state, on, setKey, sessionLost, loadCatalogue } from './state.js'
 import { $, h, icon, showAlert, busy, toast, formatDateTime, relativeTime } from './ui.js'
 import { loadActivity } from './activity.js'
+import { kindOf, KIND_LABELS } from './media-apis.js'
 
 /** @import { KeySummary, KeyUpdate, BudgetPeriod } from './api.js' */
 
@@ -87,18 +88,23 @@ function renderModels () {
     : [h('li', { class: 'chip-empty' }, 'Every model (no restriction)')]))
 }
 
-/** The catalogue in the picker, and a hint on patterns (or how to load the catalogue). */
+/** The order of the kinds in the picker: a datalist has no groups, so each kind's models follow one another. */
+const KIND_ORDER = Object.keys(KIND_LABELS)
+
+/** The catalogue in the picker, every kind, each model labelled with its kind; and a hint on patterns (or how to load the catalogue). */
 function renderCatalogue () {
-  $('kp-catalogue').replaceChildren(...(state.catalogue ?? []).map((m) => {
+  const models = (state.catalogue ?? []).slice().sort((a, b) => KIND_ORDER.indexOf(kindOf(a)) - KIND_ORDER.indexOf(kindOf(b)) || a.id.localeCompare(b.id))
+  $('kp-catalogue').replaceChildren(...models.map((m) => {
     const opt = document.createElement('option')
     opt.value = m.id
-    opt.label = [m.name, m.owned_by].filter(Boolean).join(' · ')
+    opt.label = [KIND_LABELS[kindOf(m)], m.name, m.owned_by].filter(Boolean).join(' · ')
     return opt
   }))
   const help = $('kp-models-help')
   const patterns = 'Patterns: * any text, ? one character (e.g. claude-*). None: every model.'
   if (state.catalogue) {
-    help.replaceChildren(`Pick from ${state.catalogue.length} models in Puter's catalogue, or type an id or pattern. ${patterns}`)
+    const counts = KIND_ORDER.map((k) => [k, models.filter((m) => kindOf(m) === k).length]).filter(([, n]) => n).map(([k, n]) => `${n} ${KIND_LABELS[/** @type {keyof typeof KIND_LABELS} */ (k)].toLowerCase()}`)
+    help.replaceChildren(`Pick from ${state.catalogue.length} models in Puter's catalogue${counts.length > 1 ? ` (${counts.join(', ')})` : ''}, or type an id or pattern. ${patterns}`)
   } else {
     help.replaceChildren(`Type model ids or patterns. ${patterns}`)
   }

@@ -1,7 +1,9 @@
 // @ts-check
 // The key and model pickers the Playground and Templates share: they render from state and change it through actions.
+// The shared model picker lists chat models only.
 import { state, on, setSelection, ensureSecret, canUseSecret, PASTE } from './state.js'
 import { $ } from './ui.js'
+import { kindOf } from './media-apis.js'
 
 /** The Playground or Templates is on screen: only they need the full key. */
 const secretNeeded = () => !$('panel-playground').hidden || !$('panel-templates').hidden
@@ -14,8 +16,9 @@ const keySelects = () => [...document.querySelectorAll('[data-key-select]')].fil
 /** @returns {HTMLInputElement[]} */
 const modelInputs = () => [...document.querySelectorAll('[data-model-input]')].filter((el) => el instanceof window.HTMLInputElement)
 
+/** The chat models, for the Playground's chat mode and Templates (the media modes have pickers of their own). */
 function renderModelList () {
-  $('pg-models').replaceChildren(...(state.models ?? []).map((m) => {
+  $('pg-models').replaceChildren(...(state.models ?? []).filter((m) => kindOf(m) === 'chat').map((m) => {
     const opt = document.createElement('option')
     opt.value = m.id
     opt.label = [m.name, m.owned_by].filter(Boolean).join(' · ')

@@ -9,6 +9,7 @@ import { $, showAlert } from './ui.js'
 import { readSse } from './sse.js'
 import { APIS, isApiId, buildCall, emptyReply, applyEvent, applyJson } from './chat-apis.js'
 import { userTurnView, assistantTurnView, updateAssistant } from './transcript.js'
+import { kindOf } from './media-apis.js'
 
 /** @import { Model } from './api.js' */
 /** @import { ApiId, CallOptions, Call, HistoryTurn } from './chat-apis.js' */
@@ -73,7 +74,8 @@ function renderModelInfo () {
   if (m) {
     info.textContent = [m.name && m.name !== m.id ? m.name : '', m.owned_by, contextText(m.context_length), priceText(m.pricing)].filter(Boolean).join(' · ')
   } else if (state.models) {
-    info.textContent = state.model ? `${state.models.length} models available. “${state.model}” is not one of their ids; Puter may still know it.` : `${state.models.length} models available: type to search.`
+    const count = state.models.filter((x) => kindOf(x) === 'chat').length
+    info.textContent = state.model ? `${count} chat models available. “${state.model}” is not one of their ids; Puter may still know it.` : `${count} chat models available: type to search.`
   } else {
     info.textContent = 'The model list loads once a key is chosen.'
   }

@@ -1,6 +1,7 @@
 // @ts-check
 // Page state shared by the tabs, and the small actions that change it, each emitting its own event. Secrets live in memory only, never in storage.
 import { server, ApiError, SESSION_LOST, describeError } from './api.js'
+import { kindOf } from './media-apis.js'
 
 /** @import { User, KeySummary, Model, AdminUser, Usage, AuditEntry, KeyRequest } from './api.js' */
 
@@ -336,7 +337,10 @@ function setCatalogue (list, error = '') {
   emit('catalogue')
 }
 
-/** Loads /v1/models with the selected key (once per key); keeps the chosen model when the list has it. */
+/**
+ * Loads /v1/models with the selected key (once per key); keeps the chosen model when the list has it, else picks
+ * a chat model (state.model is the chat model: the media modes keep their own).
+ */
 export async function loadModels () {
   const secret = selectedSecret()
   if (!secret || (modelsFor === secret && s.models)) return
@@ -348,7 +352,7 @@ export async function loadModels () {
     setModels(models)
     const ids = new Set(models.map((m) => m.id))
     if (!ids.has(s.model) && !models.some((m) => m.aliases?.includes(s.model))) {
-      setSelection({ model: ids.has(DEFAULT_MODEL) ? DEFAULT_MODEL : models[0]?.id ?? s.model })
+      setSelection({ model: ids.has(DEFAULT_MODEL) ? DEFAULT_MODEL : (models.find((m) => kindOf(m) === 'chat') ?? models[0])?.id ?? s.model })
     }
   } catch (err) {
     modelsFor = ''

@@ -1,12 +1,16 @@
 // @ts-check
-// Templates tab: code snippets and editor setups for this server, filled in with the chosen key and model.
-// Besides state, api and ui it uses snippets.js, pure string builders with no state of their own.
+// Templates tab: code snippets (chat, then images and audio) and editor setups for this server, filled in with the
+// chosen key and model. Besides state, api and ui it uses snippets.js, media-snippets.js and media-apis.js, pure
+// helpers with no state of their own.
 import { baseUrl } from './api.js'
-import { state, on, selectedSecret, selectedKey, DEFAULT_MODEL } from './state.js'
+import { state, on, selectedSecret, selectedKey, findModel, DEFAULT_MODEL } from './state.js'
 import { $, h, icon, copyWithFeedback, setupTabs } from './ui.js'
 import { buildSnippets, buildSetups } from './snippets.js'
+import { buildMediaSnippets } from './media-snippets.js'
+import { MEDIA_MODES, kindOf } from './media-apis.js'
 
 /** @import { SnippetContext, Setup, ConfigBlock } from './snippets.js' */
+/** @import { MediaSnippetContext } from './media-snippets.js' */
 /** @import { StateEvent } from './state.js' */
 
 const KEY_PLACEHOLDER = 'YOUR_API_KEY'
@@ -133,6 +137,42 @@ function renderSnippets (ctx) {
   panels.replaceChildren(...nodes)
 }
 
+/**
+ * A model of each media kind for the snippets: the chosen model when it is of that kind, else the mode's default.
+ * @returns {MediaSnippetContext['models']}
+ */
+function mediaModels () {
+  const chosen = findModel(state.model)
+  const kind = chosen ? kindOf(chosen) : 'chat'
+  /** @param {'image' | 'speech' | 'transcribe'} mode */
+  const pick = (mode) => chosen && kind === MEDIA_MODES[mode].kind ? chosen.id : MEDIA_MODES[mode].defaultModel
+  return { image: pick('image'), speech: pick('speech'), transcription: pick('transcribe') }
+}
+
+/** @param {SnippetContext} ctx */
+function renderMediaSnippets (ctx) {
+  const selected = document.querySelector('#media-code-tabs [aria-selected="true"]')?.id ?? 'mtab-bash'
+  const languages = buildMediaSnippets({ base: ctx.base, key: ctx.key, models: mediaModels() })
+  $('media-code-panels').replaceChildren(...languages.map((l) => h('div', {
+    role: 'tabpanel',
+    id: `mpanel-${l.id}`,
+    class: 'code-panel',
+    'aria-labelledby': `mtab-${l.id}`,
+    hidden: selected !== `mtab-${l.id}`,
+    dataset: { snippet: l.id }
+  },
+  h('p', { class: 'hint media-code-hint' }, l.hint),
+  l.snippets.map((s) => {
+    const codeId = `msnippet-${l.id}-${s.id}`
+    return h('div', { class: 'media-snippet', dataset: { route: s.id } },
+      h('h3', { class: 'subhead' }, s.title),
+      h('div', { class: 'code-toolbar' },
+        h('span', { class: 'hint' }, s.hint),
+        copyButton(`Copy the ${l.label} ${s.title.toLowerCase()} snippet`, () => textOf(codeId), `${l.label} snippet copied`)),
+      codeBlock(codeId, s.code, l.lang))
+  }))))
+}
+
 /** The shell tab chosen in each setup card that has them, kept across re-renders. */
 /** @type {Map<string, string>} */
 const shellTabs = new Map()
@@ -203,16 +243,18 @@ function render () {
   $('tpl-base-url').textContent = ctx.base
   renderNote(ctx)
   renderSnippets(ctx)
+  renderMediaSnippets(ctx)
   renderSetups(ctx)
 }
 
 export function initTemplates () {
   setupTabs($('code-tabs'))
+  setupTabs($('media-code-tabs'))
   for (const b of document.querySelectorAll('[data-copy-from]')) {
     if (b instanceof window.HTMLElement) b.addEventListener('click', () => copyWithFeedback(b, textOf(b.dataset.copyFrom ?? ''), 'Base URL copied'))
   }
   /** @type {StateEvent[]} */
-  const changes = ['auth', 'keys', 'selection', 'secret']
+  const changes = ['auth', 'keys', 'selection', 'secret', 'models']
   for (const type of changes) on(type, render)
   render()
 }

@@ -1,11 +1,17 @@
 // The model catalogue: Puter's /puterai/chat/models/details mapped to OpenAI model objects, cached with a TTL,
 // refreshed in the background and served stale while Puter is down.
 import type { Model } from '../schemas/models.ts'
+import { imageModelObject } from './media/catalog.ts'
 
 type Details = Record<string, unknown>
 
 interface ModelCatalogOptions {
+  /** Puter's chat catalogue. */
   fetchDetails: () => Promise<Details[]>
+  /** Puter's image catalogue; a failure leaves the image models out until the next refresh. */
+  fetchImageDetails?: () => Promise<Details[]>
+  /** Models listed by this server itself (speech and transcription: Puter has no public catalogue of them). */
+  extra?: Model[]
   ttlMs: number
   onRefreshError?: (err: unknown) => void
   now?: () => number
@@ -40,7 +46,8 @@ function toOpenAIModel (d: Details): Model | undefined {
     id,
     object: 'model',
     created: Number.isFinite(released) ? Math.floor(released / 1000) : 0,
-    owned_by: str(d.provider) ?? 'puter'
+    owned_by: str(d.provider) ?? 'puter',
+    kind: 'chat'
   }
   if (str(d.name)) model.name = String(d.name)
   if (int(d.context) !== undefined) model.context_length = int(d.context)
@@ -61,19 +68,29 @@ export function createModelCatalog (opts: ModelCatalogOptions) {
   let fetchedAt = 0
   let inflight: Promise<void> | null = null
 
+  function imageDetails (): Promise<Details[]> {
+    if (!opts.fetchImageDetails) return Promise.resolve([])
+    return opts.fetchImageDetails().catch((err) => {
+      opts.onRefreshError?.(err)
+      return []
+    })
+  }
+
   function refresh (): Promise<void> {
-    inflight ??= opts.fetchDetails()
-      .then((details) => {
+    inflight ??= Promise.all([opts.fetchDetails(), imageDetails()])
+      .then(([details, imageDetails]) => {
         const seen = new Set<string>()
         const list: Model[] = []
         const index = new Map<string, Model>()
-        for (const d of details) {
-          const m = toOpenAIModel(d)
-          if (!m || seen.has(m.id)) continue
+        const add = (m: Model | undefined) => {
+          if (!m || seen.has(m.id)) return
           seen.add(m.id)
           list.push(m)
           index.set(normalizeKey(m.id), m)
         }
+        for (const d of details) add(toOpenAIModel(d))
+        for (const d of imageDetails) add(imageModelObject(d))
+        for (const m of opts.extra ?? []) add(m)
         // Aliases second, so an alias never shadows another model's real id.
         for (const m of list) {
           for (const a of m.aliases ?? []) if (!index.has(normalizeKey(a))) index.set(normalizeKey(a), m)

@@ -43,6 +43,15 @@ interface RelaySpec<T> {
   keepAlive: string
 }
 
+/** Puter's answer to a call sent for a request: the body is the caller's to read, pipe or destroy, then release the slot. */
+export interface Sent {
+  res: Awaited<ReturnType<PuterClient['driverCall']>>
+  slot: Slot
+  upstream: UpstreamAbort
+  /** When the request's call began (queueing included). */
+  started: number
+}
+
 /** How one AI request went, for usage accounting and logs. */
 export interface RelayOutcome {
   usage: NeutralUsage | null
@@ -149,45 +158,10 @@ export function createRelay (opts: RelayOptions) {
    * error handler words them. `outcome` is filled in as the call goes.
    */
   async function run<T> (request: FastifyRequest, reply: FastifyReply, token: string, keyId: string | null, spec: RelaySpec<T>, outcome: RelayOutcome): Promise<T | undefined> {
-    const upstream = new UpstreamAbort()
+    const sent = await send(request, reply, token, spec.call, outcome, spec.stream)
+    if (sent === undefined) return undefined
+    const { res, slot, upstream, started } = sent
     const debug = debugEnabled(request.log)
-    reply.raw.once('close', () => { if (!reply.raw.writableFinished) upstream.abort() })
-    const started = now()
-    // A turn in the account's queue before anything is sent, to Puter or to the client (headers included).
-    const account = queue === undefined ? '' : accountOf(request, token)
-    let slot = queue === undefined ? NO_SLOT : queue.tryAcquire(account, spec.call)
-    if (slot === null) {
-      try {
-        slot = await queue!.acquire(account, spec.call, upstream)
-      } catch (err) {
-        if (upstream.aborted) return abandon(reply)
-        request.log.info({ method: spec.call.method }, "the request's Puter account had no free slot before the queue's deadline")
-        throw err
-      }
-      if (debug) request.log.debug({ waitedMs: slot.waitedMs }, "waited for a turn in the Puter account's queue")
-    }
-    if (debug) request.log.debug({ driver: spec.call.driver, method: spec.call.method, model: spec.call.args.model, stream: spec.stream }, 'calling Puter')
-
-    let res
-    try {
-      res = await opts.puter.driverCall(token, spec.call, upstream)
-    } catch (err) {
-      slot.release()
-      if (upstream.aborted) return abandon(reply)
-      request.log.warn({ err }, 'Puter call failed')
-      throw networkFailure(err)
-    }
-    if (res.statusCode === 429 && queue !== undefined) {
-      const retried = await retryRefused(request, token, account, spec.call, upstream, res, slot, started)
-      if (retried === undefined) return abandon(reply)
-      res = retried.res
-      slot = retried.slot
-    } else {
-      slot.accepted()
-    }
-    outcome.ttfbMs = now() - started
-    if (debug) request.log.debug({ upstreamStatus: res.statusCode, ttfbMs: outcome.ttfbMs, contentType: res.headers['content-type'] }, 'Puter answered')
-
     const isNdjson = String(res.headers['content-type'] ?? '').includes('ndjson')
     if (res.statusCode !== 200 || !isNdjson) {
       let json: unknown
@@ -232,6 +206,77 @@ export function createRelay (opts: RelayOptions) {
     }
     if (debug) request.log.debug({ durationMs: now() - started, streamError: outcome.streamError }, 'Puter stream ended')
     return undefined
+  }
+
+  /**
+   * Sends one driver call for a request: a turn in the caller's Puter account queue first (nothing is sent to Puter
+   * or to the client while it waits), then the call with the caller's token, aborted when the client goes away, and
+   * Puter's own 429s retried. Resolves with Puter's answer (any status), its body unread, and the queue slot it holds,
+   * which the caller releases once the body is read or piped; undefined when the client went away.
+   */
+  async function send (request: FastifyRequest, reply: FastifyReply, token: string, call: DriverCall, outcome: RelayOutcome, stream = false): Promise<Sent | undefined> {
+    const upstream = new UpstreamAbort()
+    const debug = debugEnabled(request.log)
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) upstream.abort() })
+    const started = now()
+    const account = queue === undefined ? '' : accountOf(request, token)
+    let slot = queue === undefined ? NO_SLOT : queue.tryAcquire(account, call)
+    if (slot === null) {
+      try {
+        slot = await queue!.acquire(account, call, upstream)
+      } catch (err) {
+        if (upstream.aborted) return abandon(reply)
+        request.log.info({ method: call.method }, "the request's Puter account had no free slot before the queue's deadline")
+        throw err
+      }
+      if (debug) request.log.debug({ waitedMs: slot.waitedMs }, "waited for a turn in the Puter account's queue")
+    }
+    if (debug) request.log.debug({ driver: call.driver, method: call.method, model: call.args.model, stream }, 'calling Puter')
+
+    let res
+    try {
+      res = await opts.puter.driverCall(token, call, upstream)
+    } catch (err) {
+      slot.release()
+      if (upstream.aborted) return abandon(reply)
+      request.log.warn({ err }, 'Puter call failed')
+      throw networkFailure(err)
+    }
+    if (res.statusCode === 429 && queue !== undefined) {
+      const retried = await retryRefused(request, token, account, call, upstream, res, slot, started)
+      if (retried === undefined) return abandon(reply)
+      res = retried.res
+      slot = retried.slot
+    } else {
+      slot.accepted()
+    }
+    outcome.ttfbMs = now() - started
+    if (debug) request.log.debug({ upstreamStatus: res.statusCode, ttfbMs: outcome.ttfbMs, contentType: res.headers['content-type'] }, 'Puter answered')
+    return { res, slot, upstream, started }
+  }
+
+  /**
+   * The `result` of a JSON answer (its slot released once read): Puter's error statuses and legacy failure bodies
+   * are thrown as named errors, as is an answer with no result. For routes whose answer is one JSON envelope.
+   */
+  async function resultOf (request: FastifyRequest, sent: Sent): Promise<unknown> {
+    let json: unknown
+    try {
+      json = await opts.puter.readJson(sent.res)
+    } catch (err) {
+      if (sent.upstream.aborted) throw err
+      throw networkFailure(err)
+    } finally {
+      sent.slot.release()
+    }
+    if (sent.res.statusCode !== 200 || isPuterFailure(json)) {
+      const failure = puterFailure(sent.res.statusCode, json, sent.res.headers)
+      request.log.info({ upstreamStatus: sent.res.statusCode, code: (failure as { code?: string }).code }, 'Puter refused the call')
+      throw failure
+    }
+    const result = (json as { result?: unknown } | null)?.result
+    if (result === undefined) throw new errors.UpstreamFailed('Puter answered without a result.')
+    return result
   }
 
   /**
@@ -410,6 +455,8 @@ export function createRelay (opts: RelayOptions) {
 
   return {
     run,
+    send,
+    resultOf,
 
     /** Ends every open stream of a key (revoked, or its user disabled) with an error event carrying `code`. */
     closeStreamsOf (keyId: string, message: string, code = 'key_revoked'): number {

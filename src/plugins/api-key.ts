@@ -25,6 +25,11 @@ export interface AiOutcome extends RelayOutcome {
   model: string | null
   /** Why the request was refused or failed (its error code), when it was. */
   errorCode: string | null
+  /**
+   * What an image or audio route made or heard (images, characters spoken, seconds of audio) and its estimated cost
+   * in micro-dollars, which then replaces the cost of tokens. Absent for chat.
+   */
+  media?: { images?: number, speechCharacters?: number, audioSeconds?: number, costMicroUsd: number }
 }
 
 declare module 'fastify' {
@@ -143,6 +148,7 @@ export default fp(async function apiKeyPlugin (fastify) {
     const model = outcome.model ?? 'unknown'
     const usage = outcome.usage
     const failed = status >= 400 || outcome.streamError !== null
+    const media = outcome.media
     store.recordUsage(keyId, {
       ok: !failed,
       model,
@@ -150,7 +156,10 @@ export default fp(async function apiKeyPlugin (fastify) {
       outputTokens: usage?.outputTokens,
       reasoningTokens: usage?.reasoningTokens,
       cachedTokens: usage?.cachedInputTokens,
-      costMicroUsd: costMicroUsd(usage, models.peek(model)),
+      images: media?.images,
+      speechCharacters: media?.speechCharacters,
+      audioSeconds: media?.audioSeconds,
+      costMicroUsd: media ? media.costMicroUsd : costMicroUsd(usage, models.peek(model)),
       at,
       route: `${request.method} ${request.routeOptions.url ?? request.url}`,
       // A client that went away before the answer: 499, as proxies log it.

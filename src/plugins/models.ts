@@ -1,6 +1,8 @@
-// Decorates the instance with the model catalogue (Puter's chat models, cached), for any route that lists or resolves models.
+// Decorates the instance with the model catalogue (Puter's chat and image models, cached, and the speech and
+// transcription models Puter serves), for any route that lists or resolves models.
 import fp from 'fastify-plugin'
 import { createModelCatalog } from '../gateway/models.ts'
+import { audioModels } from '../gateway/media/catalog.ts'
 import { PuterNetworkError } from '../puter/client.ts'
 import { networkFailure } from '../puter/failures.ts'
 import { errors } from '../errors.ts'
@@ -24,7 +26,9 @@ declare module 'fastify' {
 export default fp(async function modelsPlugin (fastify) {
   const { puter, config } = fastify
   const catalog = createModelCatalog({
-    fetchDetails: () => puter.modelDetails(),
+    fetchDetails: () => puter.modelDetails('chat'),
+    fetchImageDetails: () => puter.modelDetails('image'),
+    extra: audioModels(),
     ttlMs: config.MODELS_CACHE_TTL_SECONDS * 1000,
     onRefreshError: (err) => fastify.log.warn({ err }, 'model list refresh failed; serving the cached list')
   })

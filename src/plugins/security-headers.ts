@@ -21,6 +21,8 @@ const CSP_DIRECTIVES = {
   // Our own CSS is a file; puter.js renders its dialogs in shadow DOM with <style> elements.
   styleSrc: ["'self'", "'unsafe-inline'"],
   imgSrc: ["'self'", 'data:'],
+  // The Playground's speech player plays the answer from a blob: URL of the fetched bytes.
+  mediaSrc: ["'self'", 'blob:'],
   fontSrc: ["'self'", 'data:'],
   connectSrc: ["'self'", PUTER_API, PUTER_API.replace('https://', 'wss://')],
   frameSrc: [PUTER_GUI],

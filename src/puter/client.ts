@@ -111,9 +111,9 @@ export function createPuterClient (opts: PuterClientOptions) {
       return body.uid
     },
 
-    /** The public model catalogue (`/puterai/chat/models/details`). */
-    async modelDetails (): Promise<Array<Record<string, unknown>>> {
-      const res = await send({ method: 'GET', path: '/puterai/chat/models/details', headers: { accept: 'application/json' } })
+    /** A public model catalogue: `/puterai/chat/models/details`, or the image models' (`/puterai/image/models/details`). */
+    async modelDetails (kind: 'chat' | 'image' = 'chat'): Promise<Array<Record<string, unknown>>> {
+      const res = await send({ method: 'GET', path: `/puterai/${kind}/models/details`, headers: { accept: 'application/json' } })
       const body = await readJson(res) as { models?: unknown } | null
       if (res.statusCode !== 200 || !Array.isArray(body?.models)) throw new PuterHttpError(res.statusCode === 200 ? 502 : res.statusCode, body, res.headers)
       return body.models

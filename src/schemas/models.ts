@@ -15,8 +15,16 @@ export const ModelSchema = Type.Object({
   pricing: Type.Optional(Type.Object({
     prompt: Type.Optional(Type.String({ description: 'USD per input token, as a decimal string' })),
     completion: Type.Optional(Type.String({ description: 'USD per output token, as a decimal string' })),
-    input_cache_read: Type.Optional(Type.String({ description: 'USD per cached input token, as a decimal string' }))
+    input_cache_read: Type.Optional(Type.String({ description: 'USD per cached input token, as a decimal string' })),
+    image: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Image models: USD per image, by `quality:WxH` (or `WxH`)' })),
+    character: Type.Optional(Type.String({ description: 'Speech models: USD per character spoken' })),
+    audio_second: Type.Optional(Type.String({ description: 'Transcription models: USD per second of audio' }))
   }, { ...OPEN, description: 'Prices, in the OpenRouter convention' })),
+  kind: Type.Optional(Type.Union([Type.Literal('chat'), Type.Literal('image'), Type.Literal('speech'), Type.Literal('transcription')], { description: 'What the model does: chat (/v1/chat/completions, /v1/responses, /v1/messages), image (/v1/images/generations), speech (/v1/audio/speech) or transcription (/v1/audio/transcriptions and /translations)' })),
+  sizes: Type.Optional(Type.Array(Type.String(), { description: 'Image models: the sizes (WxH) it can make; absent when Puter takes any' })),
+  qualities: Type.Optional(Type.Array(Type.String(), { description: 'Image models: its quality levels' })),
+  voices: Type.Optional(Type.Array(Type.String(), { description: 'Speech models: its voices' })),
+  response_formats: Type.Optional(Type.Array(Type.String(), { description: 'Speech models: audio formats; transcription models: answer formats' })),
   aliases: Type.Optional(Type.Array(Type.String(), { description: 'Other ids that select the same model' })),
   // Anthropic's model object, so Anthropic clients (Claude Code's gateway model discovery) read the same list.
   type: Type.Optional(Type.Literal('model', { description: 'Always model (Anthropic\'s field)' })),

@@ -18,6 +18,7 @@ import {
 } from './catalog.ts'
 import type { ChatModelDetails } from './catalog.ts'
 import { createAccountLimits, type AccountLimits } from './account-limits.ts'
+import { IMAGE_MODELS_DETAILS_JSON, IMAGE_MODELS_LIST_JSON, MEDIA_DRIVERS, PuterHttpError, createMediaDrivers } from './media.ts'
 
 export interface FakeUser { uuid: string, username: string, email?: string, isTemp?: boolean }
 
@@ -52,6 +53,8 @@ export type Behaviour =
   | { kind: 'hang' }
   | { kind: 'delay', ms: number }
   | { kind: 'destroy' }
+  /** A TTS answer that sends its headers and `afterBytes` bytes of audio, then destroys the socket. */
+  | { kind: 'audio-break', afterBytes: number }
 
 export interface FakePuter {
   url: string
@@ -122,19 +125,6 @@ const MODELS_LIST_JSON = JSON.stringify({ models: PUBLIC_MODEL_NAMES })
 const MODELS_DETAILS_JSON = JSON.stringify({ models: PUBLIC_MODEL_DETAILS })
 const MODELS_METHOD_JSON = JSON.stringify({ success: true, result: ALL_MODEL_DETAILS, service: { name: CHAT_DRIVER } })
 const LIST_METHOD_JSON = JSON.stringify({ success: true, result: ALL_MODEL_NAMES, service: { name: CHAT_DRIVER } })
-
-/** An error Puter's v2 error handler would serialize as `{error, message, code, ...extra}`. */
-class PuterHttpError extends Error {
-  status: number
-  code: string
-  extra?: Json
-  constructor (status: number, message: string, code: string, extra?: Json) {
-    super(message)
-    this.status = status
-    this.code = code
-    this.extra = extra
-  }
-}
 
 const badRequest = (message: string): PuterHttpError => new PuterHttpError(400, message, 'bad_request')
 
@@ -483,6 +473,8 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
   let messageCounter = 0 // Anthropic message ids
   let closing = false
   let closed: Promise<void> | undefined
+  let url = ''
+  const media = createMediaDrivers(() => url)
 
   function recordAbort (): void {
     aborts++
@@ -705,6 +697,9 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
 
   /** The default (deterministic) driver behaviour. */
   function answer (ctx: CallContext, body: Json): void {
+    if (body.interface !== CHAT_INTERFACE) {
+      return media.answer(ctx.res, body.interface as string, body.method as string, isObject(body.args) ? body.args : {}, typeof body.driver === 'string' ? body.driver : undefined)
+    }
     if (body.method === 'models') return sendBody(ctx.res, 200, MODELS_METHOD_JSON)
     if (body.method === 'list') return sendBody(ctx.res, 200, LIST_METHOD_JSON)
     const args = isObject(body.args) ? body.args : {}
@@ -735,7 +730,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
         return sendJson(res, 200, {
           success: true,
           result: b.result,
-          service: { name: CHAT_DRIVER },
+          service: { name: MEDIA_DRIVERS[body.interface as string]?.name ?? CHAT_DRIVER },
           ...(model ? { metadata: { service_used: model.provider, providerUsed: model.id } } : {})
         })
       }
@@ -766,6 +761,10 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
       case 'destroy':
         ctx.selfDestroyed = true
         ctx.req.socket.destroy()
+        return
+      case 'audio-break':
+        ctx.selfDestroyed = true
+        return media.breakAudio(res, isObject(body.args) ? body.args : {}, b.afterBytes)
     }
   }
 
@@ -813,10 +812,11 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     const method = body.method
     if (!method || typeof method !== 'string') throw badRequest('Missing or invalid `method`')
     const driver = typeof body.driver === 'string' ? body.driver : undefined
-    if (iface !== CHAT_INTERFACE || (driver !== undefined && driver !== CHAT_DRIVER)) {
+    const known = iface === CHAT_INTERFACE ? { name: CHAT_DRIVER, aliases: [], methods: CHAT_METHODS } : MEDIA_DRIVERS[iface]
+    if (!known || (driver !== undefined && driver !== known.name && !known.aliases.includes(driver))) {
       throw new PuterHttpError(404, `Driver not found: ${iface}:${driver ?? '(no default)'}`, 'not_found')
     }
-    if (!CHAT_METHODS.has(method)) {
+    if (!known.methods.has(method)) {
       throw new PuterHttpError(404, `Method '${method}' not found on driver '${iface}'`, 'not_found')
     }
 
@@ -867,6 +867,9 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     if (path === '/auth/app-uid-from-origin' && req.method === 'POST') return guarded(res, () => handleAppUidFromOrigin(req, res, query))
     if (path === '/puterai/chat/models' && req.method === 'GET') return handleModels(res, false)
     if (path === '/puterai/chat/models/details' && req.method === 'GET') return handleModels(res, true)
+    if (path === '/puterai/image/models' && req.method === 'GET') return sendBody(res, 200, IMAGE_MODELS_LIST_JSON)
+    if (path === '/puterai/image/models/details' && req.method === 'GET') return sendBody(res, 200, IMAGE_MODELS_DETAILS_JSON)
+    if (req.method === 'GET' && media.serveImage(res, path)) return
     sendError(res, 404, 'Not Found', 'not_found')
   })
 
@@ -878,9 +881,10 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
     })
   })
   const { port } = server.address() as AddressInfo
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     calls,
     get aborts () { return aborts },
     get modelsRequests () { return modelsRequests },
@@ -922,6 +926,7 @@ export async function startFakePuter (options: FakePuterOptions = {}): Promise<F
       modelsDown = false
       idCounter = 0
       messageCounter = 0
+      media.reset()
     },
     close () {
       if (!closed) {

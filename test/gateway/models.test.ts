@@ -2,6 +2,7 @@
 // TTL, refreshed in the background and served stale while Puter fails.
 import t from 'tap'
 import { createModelCatalog } from '../../src/gateway/models.ts'
+import { audioModels } from '../../src/gateway/media/catalog.ts'
 
 type Details = Record<string, unknown>
 
@@ -62,7 +63,7 @@ t.test('maps Puter details to OpenAI model objects', async (t) => {
   t.equal(Number(mini.pricing?.prompt), 0.00000015, 'prompt')
   t.equal(Number(mini.pricing?.completion), 0.0000006, 'completion')
   t.equal(Number(mini.pricing?.input_cache_read), 0.00000008, 'cache read')
-  t.strictSame(bare, { id: 'bare', object: 'model', created: 0, owned_by: 'puter' }, 'a model with no facts gets defaults and no empty fields')
+  t.strictSame(bare, { id: 'bare', object: 'model', created: 0, owned_by: 'puter', kind: 'chat' }, 'a model with no facts gets defaults and no empty fields')
 })
 
 t.test('prices follow costs.tokens and the cost keys; unpriced models have no pricing', async (t) => {
@@ -175,5 +176,54 @@ t.test('concurrent first calls share one fetch', async (t) => {
   first.resolve([{ id: 'a' }])
   const [list, model, again] = await Promise.all(calls)
   t.equal(fetch.count, 1)
-  t.same([list, model, again], [[{ id: 'a', object: 'model', created: 0, owned_by: 'puter' }], { id: 'a', object: 'model', created: 0, owned_by: 'puter' }, [{ id: 'a', object: 'model', created: 0, owned_by: 'puter' }]])
+  t.same([list, model, again], [[{ id: 'a', object: 'model', created: 0, owned_by: 'puter', kind: 'chat' }], { id: 'a', object: 'model', created: 0, owned_by: 'puter', kind: 'chat' }, [{ id: 'a', object: 'model', created: 0, owned_by: 'puter', kind: 'chat' }]])
+})
+
+t.test("image models come from Puter's image catalogue, with sizes, qualities and prices; audio models are added; dall-e names the default", async (t) => {
+  const image = {
+    puterId: 'openai:openai/gpt-image-1-mini',
+    id: 'gpt-image-1-mini',
+    name: 'GPT Image 1 Mini',
+    aliases: ['openai/gpt-image-1-mini'],
+    costs: { text_input: 200, 'low:1024x1024': 0.5, 'high:1536x1024': 5.2 },
+    allowedQualityLevels: ['low', 'medium', 'high'],
+    allowedRatios: [{ w: 1024, h: 1024 }, { w: 1536, h: 1024 }],
+    provider: 'openai-image-generation'
+  }
+  const reports: unknown[] = []
+  let imageFails = false
+  const catalog = createModelCatalog({
+    ...fakeFetch([MINI]),
+    fetchImageDetails: async () => {
+      if (imageFails) throw new Error('image catalogue down')
+      return [image, { id: 'gpt-4o-mini' }]
+    },
+    extra: audioModels(),
+    ttlMs: 0,
+    onRefreshError: (err) => reports.push(err)
+  })
+  const list = await catalog.list()
+  t.same(list.map((m) => [m.id, m.kind]).slice(0, 2), [['gpt-4o-mini', 'chat'], ['gpt-image-1-mini', 'image']], 'chat first, then images; an image entry never replaces a chat id')
+  const img = await catalog.get('dall-e-3')
+  t.match(img, {
+    id: 'gpt-image-1-mini',
+    kind: 'image',
+    owned_by: 'openai-image-generation',
+    sizes: ['1024x1024', '1536x1024'],
+    qualities: ['low', 'medium', 'high'],
+    pricing: { image: { 'low:1024x1024': '0.005', 'high:1536x1024': '0.052' } },
+    aliases: ['openai:openai/gpt-image-1-mini', 'openai/gpt-image-1-mini', 'dall-e-2', 'dall-e-3']
+  }, 'dall-e-3 resolves to the default image model; per-image prices in USD; token prices are not image prices')
+  t.notOk('text_input' in (img?.pricing?.image ?? {}))
+  t.match(await catalog.get('tts-1'), { kind: 'speech', voices: ['alloy', 'ash', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer'], pricing: { character: '0.000015' } })
+  t.match(await catalog.get('whisper-1'), { kind: 'transcription', response_formats: ['json', 'text', 'srt', 'verbose_json', 'vtt'], pricing: { audio_second: '0.0001' } })
+  t.equal((await catalog.get('xai-stt'))?.pricing, undefined, 'no price when Puter\'s is unknown')
+
+  imageFails = true
+  await catalog.list() // stale: refreshes in the background
+  await new Promise((resolve) => setTimeout(resolve, 10))
+  const after = await catalog.list()
+  t.notOk(after.some((m) => m.kind === 'image'), 'a failed image catalogue leaves the images out until the next refresh')
+  t.ok(after.some((m) => m.id === 'gpt-4o-mini') && after.some((m) => m.kind === 'speech'), 'chat and audio models stay')
+  t.match(reports, [{ message: 'image catalogue down' }], 'the failure is reported')
 })

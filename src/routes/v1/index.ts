@@ -1,6 +1,8 @@
 // The AI API under /v1, for machines: open CORS, API-key authentication, a larger body limit, the lean security
 // headers, and usage counted when each request ends. Each client API's routes are registered inside.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import type { Model } from '../../schemas/models.ts'
 import cors from '@fastify/cors'
 import { errors, toFault, withDetails } from '../../errors.ts'
 import { modelAllowed } from '../../gateway/key-policy.ts'
@@ -8,6 +10,15 @@ import modelRoutes from './models.ts'
 import chatCompletionRoutes from './chat-completions.ts'
 import messagesRoutes from './messages.ts'
 import responsesRoutes from './responses.ts'
+import imageRoutes from './images.ts'
+import audioRoutes from './audio.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Refuses a model outside the key's allowedModels (403 model_not_allowed); its catalogue entry otherwise. */
+    admitModel: (request: FastifyRequest, asked: string) => Promise<Model | undefined>
+  }
+}
 
 const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config } = fastify
@@ -31,6 +42,20 @@ const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   // Machine-to-machine JSON and event streams: never rendered as pages, so the lean header set (security-headers),
   // and room for images in chat bodies. The key is checked in onRequest, before any body is read.
+  /**
+   * Checks a model against the key's allowedModels and keeps it for the request's usage entry under the catalogue's
+   * name for it; resolves with its catalogue entry. The preHandler above calls it for a JSON body's `model`; a route
+   * whose model is a default or comes in a multipart body calls it itself.
+   */
+  fastify.decorate('admitModel', async function admitModel (request: FastifyRequest, asked: string) {
+    // From memory; only a server's first requests wait for the catalogue (aliases and prices come from it).
+    const model = fastify.models.peek(asked) ?? await fastify.models.get(asked).catch(() => undefined)
+    request.aiOutcome.model = model?.id ?? asked
+    const key = request.caller?.key
+    if (!key || modelAllowed(key, asked, model)) return model
+    throw withDetails(new errors.ModelNotAllowed(asked, key.allowedModels.join(', ')), { param: 'model' })
+  })
+
   fastify.addHook('onRoute', (route) => {
     route.config = { ...route.config, securityHeaders: 'api' }
     route.bodyLimit ??= bodyLimit
@@ -41,12 +66,7 @@ const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.addHook('preHandler', async (request) => {
     const asked = (request.body as { model?: unknown } | undefined)?.model
     if (typeof asked !== 'string' || asked === '') return
-    // From memory; only a server's first requests wait for the catalogue (aliases and prices come from it).
-    const model = fastify.models.peek(asked) ?? await fastify.models.get(asked).catch(() => undefined)
-    request.aiOutcome.model = model?.id ?? asked
-    const key = request.caller?.key
-    if (!key || modelAllowed(key, asked, model)) return
-    throw withDetails(new errors.ModelNotAllowed(asked, key.allowedModels.join(', ')), { param: 'model' })
+    await fastify.admitModel(request, asked)
   })
   // A refused or failed request's code, for the key's recent requests.
   fastify.addHook('onError', async (request, _reply, err) => {
@@ -60,6 +80,8 @@ const v1Routes: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(chatCompletionRoutes)
   await fastify.register(messagesRoutes)
   await fastify.register(responsesRoutes)
+  await fastify.register(imageRoutes)
+  await fastify.register(audioRoutes)
 }
 
 export default v1Routes
