@@ -10,6 +10,9 @@ export const ConfigSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+/?$', description: "The server's public origin as browsers reach it (e.g. https://ai.example.org). Dashboard sign-ins through puter.js are accepted only for the Puter app of this origin; when unset, the origin of the sign-in request itself" })),
   SESSION_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 24, description: 'Dashboard session lifetime in hours' }),
   DATA_FILE: Type.String({ minLength: 1, default: 'data/api-store.json', description: 'JSON file holding users, sessions and keys' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL (postgres://user:password@host:5432/db): the store is then the database, shared by any number of instances, instead of DATA_FILE. Unset: the JSON file' })),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Most connections each instance opens to the database (one more is kept for LISTEN)' }),
+  DATABASE_SSL: Type.Union(['off', 'require', 'verify-full'].map((l) => Type.Literal(l)), { default: 'off', description: "TLS to the database: off (as the URL's sslmode says), require (encrypted, certificate not checked), verify-full (encrypted, certificate and host name checked against Node's CAs and NODE_EXTRA_CA_CERTS)" }),
   APP_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'Secret that encrypts tokens and key secrets at rest; generated into a 0600 file beside DATA_FILE when unset' })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'pino log level' }),
   TRUST_PROXY: Type.String({ default: 'false', description: "false, true, a hop count, or a comma-separated list of proxy addresses/CIDRs (Fastify's trustProxy)" }),
@@ -44,7 +47,7 @@ export type Config = Static<typeof ConfigSchema>
 const TRUST_PROXY_FORMS = 'false, true, a hop count, or comma-separated proxy addresses/CIDRs (e.g. 1, or 10.0.0.1,192.168.0.0/16)'
 const TRUST_PROXY_FORMAT = 'trust-proxy'
 // Their values are secrets: a problem with one names it but never prints the value.
-const SECRET_VARIABLES = new Set(['APP_SECRET', 'PUTER_AUTH_TOKEN', 'APP_API_KEYS'])
+const SECRET_VARIABLES = new Set(['APP_SECRET', 'PUTER_AUTH_TOKEN', 'APP_API_KEYS', 'DATABASE_URL'])
 
 // ajv options over env-schema's defaults: `verbose` puts the refused value in each error, for the message.
 // env-schema documents this object form of customOptions, but its types know only the function form.

@@ -42,8 +42,9 @@ export const errors = {
   KeyNotFound: createError('key_not_found', 'No key with id %s', 404),
   KeyHasNoSecret: createError('key_not_revealable', 'Key %s was created with KEY_REVEAL off, so its secret was never stored and cannot be shown again', 404),
   KeyLimitReached: createError('key_limit_reached', 'You already have the maximum of %s keys; revoke one before creating another', 409),
-  StoreWriteFailed: createError('store_write_failed', 'Could not save the change to the data file; nothing was changed', 500),
+  StoreWriteFailed: createError('store_write_failed', 'Could not save the change to the store; nothing was changed', 500),
   StoreLoadFailed: createError('store_load_failed', '%s', 500),
+  StoreUnavailable: createError('store_unavailable', 'The database cannot be reached right now; nothing was changed. Try again in a moment', 503),
   StoredSecretUnreadable: createError('stored_secret_unreadable', "The stored copy of key %s cannot be decrypted with this server's APP_SECRET (the data file was edited by hand, or restored under another secret): it cannot be shown again. Revoke it and create a new one", 500),
   StoredTokenUnreadable: createError('stored_token_unreadable', "The Puter sign-in stored for this account cannot be decrypted with this server's APP_SECRET (the data file was edited by hand, or restored under another secret). Sign in to the dashboard again to store a new one.", 401),
 
@@ -89,7 +90,7 @@ export const errors = {
 }
 
 /** Codes whose messages are ours and safe to show even with a 5xx status. */
-const EXPOSED_5XX = new Set(['store_write_failed', 'store_load_failed', 'upstream_error', 'upstream_not_found', 'upstream_unreachable', 'upstream_timeout', 'stored_secret_unreadable'])
+const EXPOSED_5XX = new Set(['store_write_failed', 'store_load_failed', 'store_unavailable', 'upstream_error', 'upstream_not_found', 'upstream_unreachable', 'upstream_timeout', 'stored_secret_unreadable'])
 
 /** OpenAI's error types by status; a code may override it (see TYPE_BY_CODE). */
 const TYPE_BY_STATUS: Record<number, string> = {

@@ -1,11 +1,15 @@
-// Decorates the instance with the data store (the JSON file backend), loaded once at start and flushed on close.
+// Decorates the instance with the data store, loaded once at start and flushed on close: PostgreSQL when DATABASE_URL
+// is set (shared by several instances), otherwise the JSON file.
 import fp from 'fastify-plugin'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { createJsonStore } from '../store/json/store.ts'
-import type { Store } from '../store/types.ts'
+import { createPgStore } from '../store/pg/store.ts'
+import { describeDatabase } from '../store/pg/db.ts'
+import type { Store, StoreOptions } from '../store/types.ts'
+import type { Config } from '../config.ts'
 import { createSecretBox } from '../store/crypto.ts'
 
 declare module 'fastify' {
@@ -14,8 +18,11 @@ declare module 'fastify' {
   }
 }
 
-/** APP_SECRET, or a random one generated once into a 0600 file beside the data file. */
-async function resolveAppSecret (configured: string | undefined, dataFile: string, log: FastifyBaseLogger): Promise<string> {
+/**
+ * APP_SECRET, or a random one generated once into a 0600 file beside the data file. With a database (`generate`
+ * false) an existing file is read but none is made: every instance needs the same secret, so it must be set.
+ */
+async function resolveAppSecret (configured: string | undefined, dataFile: string, log: FastifyBaseLogger, generate = true): Promise<string> {
   if (configured) return configured
   const file = join(dirname(resolve(dataFile)), 'app-secret.key')
   try {
@@ -25,6 +32,7 @@ async function resolveAppSecret (configured: string | undefined, dataFile: strin
   } catch (err: any) {
     if (err?.code !== 'ENOENT') throw err
   }
+  if (!generate) throw new Error('DATABASE_URL is set but APP_SECRET is not: set APP_SECRET, the same on every instance (and the one a JSON store imported into the database was written with)')
   const secret = randomBytes(32).toString('base64url')
   await mkdir(dirname(file), { recursive: true, mode: 0o700 })
   // 'wx' refuses to overwrite a secret another process wrote meanwhile.
@@ -39,19 +47,48 @@ const ERROR_MESSAGES = {
   lock: 'Lost the lock on the data file: another process may be writing it too'
 }
 
+/** pg's ssl option for DATABASE_SSL; undefined leaves TLS to the URL's sslmode. */
+function sslOption (mode: Config['DATABASE_SSL']) {
+  if (mode === 'require') return { rejectUnauthorized: false }
+  if (mode === 'verify-full') return { rejectUnauthorized: true }
+  return undefined
+}
+
 export default fp(async function storePlugin (fastify) {
   const { config } = fastify
-  const secret = await resolveAppSecret(config.APP_SECRET, config.DATA_FILE, fastify.log)
-  const store = await createJsonStore({
-    file: config.DATA_FILE,
+  const database = config.DATABASE_URL
+  const secret = await resolveAppSecret(config.APP_SECRET, config.DATA_FILE, fastify.log, database === undefined)
+  const common: StoreOptions = {
     box: createSecretBox(secret),
     usageFlushMs: config.USAGE_FLUSH_SECONDS * 1000,
     usageRetentionDays: config.USAGE_RETENTION_DAYS,
     // buildApp decorates the instance with its clock before registering this plugin; tests move it.
     now: fastify.hasDecorator('now') ? fastify.now : Date.now,
-    onLockBusy: () => fastify.log.warn({ file: config.DATA_FILE }, 'The data file is locked by another process; waiting for the lock to be released or to go stale (a process that died)'),
     onError: (err, context) => fastify.log.error({ err }, ERROR_MESSAGES[context])
-  })
+  }
+  let store: Store
+  if (database !== undefined) {
+    // Never the URL itself: it may hold the password.
+    const where = describeDatabase(database)
+    store = await createPgStore({
+      ...common,
+      connectionString: database,
+      poolMax: config.DATABASE_POOL_MAX,
+      ssl: sslOption(config.DATABASE_SSL),
+      onConnection: (state, err) => {
+        if (state === 'lost') fastify.log.error({ err, database: where }, 'Lost the connection to the database: cached keys keep working, changes are refused until it is back; reconnecting')
+        else fastify.log.info({ database: where }, 'Connected to the database again; caches reloaded')
+      }
+    })
+    fastify.log.info({ store: 'postgresql', database: where, poolMax: config.DATABASE_POOL_MAX, ssl: config.DATABASE_SSL }, 'Store: PostgreSQL')
+  } else {
+    store = await createJsonStore({
+      ...common,
+      file: config.DATA_FILE,
+      onLockBusy: () => fastify.log.warn({ file: config.DATA_FILE }, 'The data file is locked by another process; waiting for the lock to be released or to go stale (a process that died)')
+    })
+    fastify.log.info({ store: 'json', file: config.DATA_FILE }, 'Store: JSON file')
+  }
   fastify.decorate('store', store)
   fastify.addHook('onClose', async () => store.close())
 }, { name: 'store', dependencies: ['@fastify/env'] })
