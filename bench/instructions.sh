@@ -3,6 +3,7 @@
 # Usage: bench/instructions.sh [checkout dir, default: this one]. Needs valgrind (apt-get install valgrind).
 # Runs the server of that checkout under callgrind against this checkout's fake Puter, warms it up (1,500 plain,
 # 800 streamed requests), then counts 1,000 plain and 500 streamed chat completions. Takes about 2 minutes.
+# INSTR_KEY_PATCH='<json>' PATCHes the key's settings first (e.g. the bench's `limited` key: every limit and a budget).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$(cd "${1:-$here}" && pwd)"
@@ -20,6 +21,10 @@ base=http://127.0.0.1:$port
 for _ in $(seq 1 300); do curl -sf -o /dev/null "$base/health" && break; sleep 1; done
 curl -sf -c "$work/cookies" -X POST "$base/auth/puter/signin" -H 'content-type: application/json' -d '{"token":"fake-token-alice"}' > /dev/null
 key=$(curl -sf -b "$work/cookies" -X POST "$base/v1/keys" -H 'content-type: application/json' -d '{"name":"instructions"}' | node -e 'process.stdin.on("data", (d) => console.log(JSON.parse(d).key))')
+if [ -n "${INSTR_KEY_PATCH:-}" ]; then
+  id=$(curl -sf -b "$work/cookies" "$base/v1/keys" | node -e 'process.stdin.on("data", (d) => console.log(JSON.parse(d).data[0].id))')
+  curl -sf -o /dev/null -b "$work/cookies" -X PATCH "$base/v1/keys/$id" -H 'content-type: application/json' -d "$INSTR_KEY_PATCH"
+fi
 load () { (cd "$here" && npx tsx bench/instructions-load.ts "$base" "$key" "$1" "$2"); }
 vpid=$(jobs -p | tail -n 1)
 

@@ -6,7 +6,9 @@
 //
 // Env: BENCH_DURATION (seconds per measurement, default 10), BENCH_WARMUP (seconds, default 3; 2 below 10 s),
 // BENCH_NO_PIN=1 (no taskset), BENCH_CPU_PROF=<dir> (gateway CPU profile of the throughput runs, written there),
-// BENCH_KEY_SETUP=<name> (an extra step on the bench's key before the runs; see KEY_SETUPS, default plain).
+// BENCH_KEY_SETUP=<name> (an extra step on the bench's key before the runs; see KEY_SETUPS, default plain),
+// BENCH_DATABASE_URL=postgres://… (the gateway on the PostgreSQL store, in a schema of its own, instead of the JSON file;
+// the report then counts database transactions per proxied request).
 import autocannon, { type Result as CannonResult, type Instance as CannonInstance } from 'autocannon'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { setMaxListeners } from 'node:events'
@@ -22,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { Pool, request } from 'undici'
 import { buildApp } from '../src/app.ts'
+import { benchDatabase, type BenchDatabase } from './pg.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const STARTED = performance.now()
@@ -237,7 +240,7 @@ async function startFloor (name: string, upstream: string, key: string): Promise
   return { child, url: await waitReady(child) }
 }
 
-interface GatewayFiles { dataFile: string, appSecret: string }
+interface GatewayFiles { dataFile: string, appSecret: string, databaseUrl?: string }
 
 async function startGateway (name: string, upstream: string, files: GatewayFiles, profile = false): Promise<{ child: Child, url: string }> {
   const port = await freePort()
@@ -246,6 +249,7 @@ async function startGateway (name: string, upstream: string, files: GatewayFiles
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_FILE: files.dataFile,
+    ...(files.databaseUrl ? { DATABASE_URL: files.databaseUrl } : {}),
     APP_SECRET: files.appSecret,
     PUTER_API_ORIGIN: upstream,
     LOG_LEVEL: 'warn',
@@ -678,6 +682,7 @@ function table (rows: Row[]): string {
 
 let tmp: string | undefined
 let watcher: FSWatcher | undefined
+let database: BenchDatabase | undefined
 let shuttingDown = false
 
 function removeTmp (): void {
@@ -689,6 +694,8 @@ async function cleanUp (): Promise<void> {
   currentCannon?.stop()
   watcher?.close()
   await Promise.all([...children].map((c) => stopChild(c)))
+  await database?.drop()
+  database = undefined
   removeTmp()
 }
 
@@ -717,6 +724,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function main (): Promise<number> {
   tmp = mkdtempSync(join(tmpdir(), 'pks-bench-'))
   const files: GatewayFiles = { dataFile: join(tmp, 'gateway', 'api-store.json'), appSecret: randomBytes(24).toString('base64url') }
+  if (process.env.BENCH_DATABASE_URL) {
+    database = await benchDatabase(process.env.BENCH_DATABASE_URL)
+    files.databaseUrl = database.url
+  }
 
   console.error(`Benchmark: ${DURATION_S} s per measurement after ${WARMUP_S} s warm-up, ${CONNECTIONS} connections; ` +
     (PINNED ? 'load generator + fake Puter on CPU 0, server under test on CPU 1' : 'no CPU pinning (taskset unavailable or BENCH_NO_PIN=1)'))
@@ -739,6 +750,7 @@ async function main (): Promise<number> {
   watcher = watch(join(tmp, 'gateway'), (event, filename) => { if (event === 'rename' && filename === dataName) writeEvents++ })
   const watchStart = performance.now()
   let proxied = 0
+  const transactionsBefore = await database?.transactions()
 
   const runs: Record<string, LoadResult> = {}
   for (const [mode, body] of [['plain', PLAIN_BODY], ['stream', STREAM_BODY]] as const) {
@@ -763,12 +775,19 @@ async function main (): Promise<number> {
   watcher = undefined
   const watchSeconds = (performance.now() - watchStart) / 1000
   const gwWarnings = gwFast.child.warnings
+  // Before the stop's final flush: what the load cost the database (the periodic usage flushes included).
+  const transactions = database && transactionsBefore !== undefined ? await database.transactions() - transactionsBefore : undefined
 
-  // Graceful stop flushes usage; the data file then shows what the gateway counted.
+  // Graceful stop flushes usage; the store then shows what the gateway counted.
   await stopChild(gwFast.child)
   await stopChild(floorA.child)
-  const stored = JSON.parse(await readFile(files.dataFile, 'utf8')) as { keys: Record<string, { requestCount: number }> }
-  const counted = Object.values(stored.keys).reduce((sum, k) => sum + k.requestCount, 0)
+  let counted: number
+  if (database) {
+    counted = await database.keyRequests()
+  } else {
+    const stored = JSON.parse(await readFile(files.dataFile, 'utf8')) as { keys: Record<string, { requestCount: number }> }
+    counted = Object.values(stored.keys).reduce((sum, k) => sum + k.requestCount, 0)
+  }
 
   // --- Time to first byte on a paced stream ---
   const paced = await startFake('fake Puter (paced)', PACED_DELAY_MS, PACED_TEXT_LINES)
@@ -823,7 +842,11 @@ async function main (): Promise<number> {
   rows.push([`RSS with ${fmt(OPEN_STREAMS, 0)} open streams (MB)`, mb(memGw.open.rss), mb(memFloor.open.rss), `${fmt(memGw.open.rss / memFloor.open.rss, 2)}x`, `< ${TARGET_RSS_MB} MB`, verdict(memGw.open.rss / 1024 < TARGET_RSS_MB && memGw.opened === OPEN_STREAMS)])
   rows.push(['RSS per open stream (KB)', fmt((memGw.open.rss - memGw.idle.rss) / OPEN_STREAMS, 1), fmt((memFloor.open.rss - memFloor.idle.rss) / OPEN_STREAMS, 1), '', '-', ''])
   const writeBound = Math.ceil(watchSeconds / USAGE_FLUSH_SECONDS) + 1
-  rows.push(['File writes under load', `${writeEvents} for ${fmt(proxied, 0)} req`, '0', '', `<= 1 per ${USAGE_FLUSH_SECONDS} s (<= ${writeBound})`, verdict(writeEvents <= writeBound)])
+  if (transactions === undefined) {
+    rows.push(['File writes under load', `${writeEvents} for ${fmt(proxied, 0)} req`, '0', '', `<= 1 per ${USAGE_FLUSH_SECONDS} s (<= ${writeBound})`, verdict(writeEvents <= writeBound)])
+  } else {
+    rows.push(['Database transactions under load', `${transactions} for ${fmt(proxied, 0)} req`, '0', `${fmt(transactions / proxied, 4)} per req`, 'none per request (usage flushes only)', verdict(transactions <= writeBound * 4)])
+  }
   rows.push([`${fmt(KEY_CREATIONS, 0)} concurrent key creations`, `${fmt(keys.wallMs, 0)} ms, ${keys.writes} writes`, '', '', `${fmt(KEY_CREATIONS, 0)} keys in file`, `${verdict(keys.keysInFile === KEY_CREATIONS && keys.created === KEY_CREATIONS)} (${keys.keysInFile})`])
 
   const out: string[] = []
@@ -853,6 +876,7 @@ async function main (): Promise<number> {
       'skewed by them, server CPU per request much less so.')
   }
   out.push(`Sanity checks: ${sanity.join('; ')}`)
+  if (database) out.push(`Store: PostgreSQL (BENCH_DATABASE_URL), ${transactions} database transactions while the gateway proxied ${fmt(proxied, 0)} requests in ${fmt(watchSeconds, 1)} s.`)
   out.push(`File writes: ${writeEvents} renames of the data file in ${fmt(watchSeconds, 1)} s while the gateway proxied ${fmt(proxied, 0)} requests ` +
     `(USAGE_FLUSH_SECONDS=${USAGE_FLUSH_SECONDS}); after a graceful stop the file counts ${fmt(counted, 0)} uses of the key` +
     ` (clients completed ${fmt(proxied, 0)}; the gap is requests cut off when a run ended, plus sanity checks).`)
