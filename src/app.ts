@@ -24,6 +24,7 @@ import adminRoutes from './routes/admin.ts'
 import v1Routes from './routes/v1/index.ts'
 import modelsPlugin from './plugins/models.ts'
 import relayPlugin from './plugins/relay.ts'
+import metricsPlugin from './plugins/metrics.ts'
 import dashboardPlugin from './plugins/dashboard.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
 
@@ -32,6 +33,8 @@ declare module 'fastify' {
     config: Config
     /** The clock of every time-based rule (expiry, rate windows, budgets, sessions): Date.now unless a test sets one. */
     now: () => number
+    /** Set by src/server.ts when a shutdown begins: GET /health/ready answers 503 from then on. */
+    draining: boolean
   }
 }
 
@@ -146,6 +149,7 @@ export async function buildApp (opts: BuildAppOptions = {}) {
   }
 
   app.decorate('now', opts.now ?? Date.now)
+  app.decorate('draining', false)
   // Config first: every plugin below reads fastify.config.
   await app.register(fastifyEnv, { schema: structuredClone(ConfigSchema), data: config, env: false, dotenv: false })
   await app.register(cookie)
@@ -160,6 +164,8 @@ export async function buildApp (opts: BuildAppOptions = {}) {
   await app.register(puterPlugin)
   await app.register(modelsPlugin)
   await app.register(relayPlugin)
+  // Before the key guard (which counts requests through it) and the routes (each is counted as registered).
+  await app.register(metricsPlugin)
   await app.register(apiKeyPlugin)
 
   // Handlers before routes: route plugins inherit them when registered. One error shape for every JSON route.

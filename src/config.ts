@@ -35,6 +35,10 @@ export const ConfigSchema = Type.Object({
   STREAM_KEEPALIVE_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'Seconds of stream silence before a keep-alive comment is sent' }),
   USAGE_FLUSH_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 10, description: "How often keys' last-used times and counters are written to the store" }),
   USAGE_RETENTION_DAYS: Type.Integer({ minimum: 31, maximum: 3660, default: 400, description: 'Days of per-key, per-model usage kept (older days are pruned at the next flush); at least 31, so a monthly budget always sees its whole month' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Serves GET /metrics (Prometheus) on the main port to requests with Authorization: Bearer <this token>. Unset (and no METRICS_PORT): no /metrics at all' })),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'Serves GET /metrics without a token on this port of METRICS_HOST, a second listener for a scraper on the same machine (0: any free port)' })),
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address of the METRICS_PORT listener; keep it on loopback (it asks for no token), or firewall it' }),
+  DRAIN_SECONDS: Type.Optional(Type.Number({ minimum: 0, maximum: 300, description: 'On SIGTERM/SIGINT, seconds GET /health/ready answers 503 while requests are still served, so a load balancer stops sending before the server closes. Unset: 5 when HOST is not a loopback address, 0 on loopback (development)' })),
   PUTER_AUTH_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'Fallback mode: server-wide Puter token used by APP_API_KEYS' })),
   APP_API_KEYS: Type.Optional(Type.String({ description: 'Fallback mode: comma-separated static API keys' })),
   ALLOWED_PUTER_USERS: Type.Optional(Type.String({ description: 'Comma-separated Puter usernames or uuids that may sign in and mint keys; unset lets anyone with a Puter account in (warned about when HOST is not loopback)' })),
@@ -47,7 +51,7 @@ export type Config = Static<typeof ConfigSchema>
 const TRUST_PROXY_FORMS = 'false, true, a hop count, or comma-separated proxy addresses/CIDRs (e.g. 1, or 10.0.0.1,192.168.0.0/16)'
 const TRUST_PROXY_FORMAT = 'trust-proxy'
 // Their values are secrets: a problem with one names it but never prints the value.
-const SECRET_VARIABLES = new Set(['APP_SECRET', 'PUTER_AUTH_TOKEN', 'APP_API_KEYS', 'DATABASE_URL'])
+const SECRET_VARIABLES = new Set(['APP_SECRET', 'PUTER_AUTH_TOKEN', 'APP_API_KEYS', 'DATABASE_URL', 'METRICS_TOKEN'])
 
 // ajv options over env-schema's defaults: `verbose` puts the refused value in each error, for the message.
 // env-schema documents this object form of customOptions, but its types know only the function form.

@@ -27,6 +27,12 @@ function listenProblem (err: NodeJS.ErrnoException, { PORT, HOST }: Config): str
   }
 }
 
+/** DRAIN_SECONDS, or by default 5 s when a load balancer may be in front (HOST not loopback), none on loopback. */
+function drainSeconds ({ DRAIN_SECONDS, HOST }: Config): number {
+  if (DRAIN_SECONDS !== undefined) return DRAIN_SECONDS
+  return /^(127\.|::1$|localhost$)/.test(HOST) ? 0 : 5
+}
+
 let config: Config
 try {
   config = loadConfig(undefined, true)
@@ -47,10 +53,18 @@ try {
   fail((err as Error).message)
 }
 
-// On SIGINT/SIGTERM: stop accepting, let in-flight requests finish (up to 10 s), flush the store.
-closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
-  if (err) app.log.error({ err }, 'closing after an error')
-  else app.log.info({ signal }, 'shutting down')
+const drainMs = drainSeconds(config) * 1000
+// On SIGINT/SIGTERM: drain first (GET /health/ready answers 503 while everything else is still served, so a load
+// balancer stops sending), then stop accepting, let in-flight requests finish (up to 10 s) and flush the store. A
+// second signal exits at once.
+closeWithGrace({ delay: drainMs + 10_000 }, async ({ err, signal }) => {
+  if (err) {
+    app.log.error({ err }, 'closing after an error')
+  } else {
+    app.log.info({ signal, drainSeconds: drainMs / 1000 }, drainMs > 0 ? 'shutting down: draining first (/health/ready answers 503)' : 'shutting down')
+    app.draining = true
+    if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs))
+  }
   await app.close()
 })
 

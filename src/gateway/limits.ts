@@ -36,6 +36,12 @@ export function createFailureLimiter (opts: FailureLimiterOptions) {
   const maxEntries = opts.maxEntries ?? 10_000
   const windows = new Map<string, { count: number, resetAt: number }>()
   return {
+    /** The seconds the address must wait when it is over the limit already, else 0; records nothing. */
+    blocked (address: string): number {
+      const w = windows.get(address)
+      const at = now()
+      return w !== undefined && w.resetAt > at && w.count >= opts.max ? Math.max(1, Math.ceil((w.resetAt - at) / 1000)) : 0
+    },
     /** Records a failure; returns the seconds to wait when the address is over the limit, else 0. */
     fail (address: string): number {
       const at = now()

@@ -227,6 +227,8 @@ export class PuterQueue {
   private readonly accounts = new Map<string, Bucket[]>()
   private buckets = 0
   private lastSweep: number
+  /** Told how long each call that had to wait waited, and how its wait ended (set by the metrics plugin). */
+  onWaited: ((ms: number, end: 'granted' | 'timeout' | 'abandoned') => void) | undefined
 
   constructor (opts: PuterQueueOptions) {
     for (const [name, b] of [['concurrency', opts.concurrency], ['window', opts.window]] as const) {
@@ -277,11 +279,14 @@ export class PuterQueue {
       }
       waiter.timer = this.setTimer(() => {
         leave()
-        reject(this.timeoutError(bucket, this.now() - at))
+        const waited = this.now() - at
+        this.onWaited?.(waited, 'timeout')
+        reject(this.timeoutError(bucket, waited))
       }, timeoutMs)
       if (signal) {
         waiter.onAbort = () => {
           leave()
+          this.onWaited?.(this.now() - at, 'abandoned')
           reject(new QueueAbandoned())
         }
         signal.once('abort', waiter.onAbort)
@@ -312,6 +317,26 @@ export class PuterQueue {
       concurrencyCeiling: bucket.concurrency.ceiling,
       windowCeiling: bucket.window.ceiling
     }
+  }
+
+  /**
+   * The load of every account together, for metrics: calls waiting and in flight, and how many accounts have calls
+   * waiting. O(buckets), read at scrape time; no account is named.
+   */
+  load (): { waiting: number, inFlight: number, accountsWaiting: number } {
+    let waiting = 0
+    let inFlight = 0
+    let accountsWaiting = 0
+    for (const list of this.accounts.values()) {
+      let accountWaiting = 0
+      for (const bucket of list) {
+        accountWaiting += bucket.waiters.length
+        inFlight += bucket.inFlight
+      }
+      waiting += accountWaiting
+      if (accountWaiting > 0) accountsWaiting++
+    }
+    return { waiting, inFlight, accountsWaiting }
   }
 
   /** Buckets held in memory. */
@@ -366,6 +391,7 @@ export class PuterQueue {
         bucket.waiters.shift()
         this.clearTimer(head.timer)
         if (head.signal && head.onAbort) head.signal.removeListener('abort', head.onAbort)
+        this.onWaited?.(at - head.queuedAt, 'granted')
         head.resolve(this.grant(bucket, at, at - head.queuedAt, head.waitedForSlot, head.waitedForWindow))
         continue
       }

@@ -86,6 +86,8 @@ const usd = (micro: number) => (micro >= 10_000 || micro === 0 ? (micro / 1_000_
 export default fp(async function apiKeyPlugin (fastify) {
   const { store, config, models } = fastify
   const now = fastify.now
+  // GET /metrics, when on: each request is counted once it ended, with the rest of its record.
+  const metrics = fastify.hasDecorator('metrics') ? fastify.metrics : null
   // Fallback mode: static keys held only as digests, all using one server-wide Puter token.
   const fallbackDigests = fallbackKeyDigests(config.APP_API_KEYS, config.PUTER_AUTH_TOKEN)
   const fallbackToken = config.PUTER_AUTH_TOKEN
@@ -149,6 +151,12 @@ export default fp(async function apiKeyPlugin (fastify) {
     const usage = outcome.usage
     const failed = status >= 400 || outcome.streamError !== null
     const media = outcome.media
+    const catalogued = models.peek(model)
+    const route = request.routeOptions.url ?? request.url
+    // A client that went away before the answer: 499, as proxies log it.
+    const ended = raw.headersSent ? status : 499
+    const durationMs = at - started
+    if (metrics !== null) metrics.observeRequest(request.method, route, ended, outcome.model, catalogued !== undefined, outcome.ttfbMs, durationMs)
     store.recordUsage(keyId, {
       ok: !failed,
       model,
@@ -159,24 +167,35 @@ export default fp(async function apiKeyPlugin (fastify) {
       images: media?.images,
       speechCharacters: media?.speechCharacters,
       audioSeconds: media?.audioSeconds,
-      costMicroUsd: media ? media.costMicroUsd : costMicroUsd(usage, models.peek(model)),
+      costMicroUsd: media ? media.costMicroUsd : costMicroUsd(usage, catalogued),
       at,
-      route: `${request.method} ${request.routeOptions.url ?? request.url}`,
-      // A client that went away before the answer: 499, as proxies log it.
-      status: raw.headersSent ? status : 499,
+      route: `${request.method} ${route}`,
+      status: ended,
       errorCode: outcome.streamError ?? outcome.errorCode ?? (failed ? (raw.headersSent ? `http_${status}` : 'client_closed') : null),
       ttfbMs: outcome.ttfbMs,
-      durationMs: at - started
+      durationMs
     })
   }
 
   fastify.decorate('requireApiKey', async function requireApiKey (request: FastifyRequest, reply: FastifyReply) {
     // Preflights are answered by CORS before this hook; one for a same-origin route (/v1/keys) carries no key.
     if (request.method === 'OPTIONS') return
-    const found = identify(presentedKey(request))
+    const presented = presentedKey(request)
+    let found = identify(presented)
+    // A shared store (PostgreSQL) may not have heard yet of a key another instance created a moment ago: one look-up,
+    // unless the address is over the failure limit already (so invalid keys cannot make a query each).
+    if (!found && presented !== undefined && store.lookupKey !== undefined && failures.blocked(request.ip) === 0) {
+      const record = await store.lookupKey(presented).catch((err) => {
+        request.log.warn({ err }, 'key guard: could not look the key up in the store')
+        return undefined
+      })
+      if (record) found = identify(presented)
+    }
     if (!found) {
       const wait = failures.fail(request.ip)
       request.log.debug({ address: request.ip, limited: wait > 0, retryAfterS: wait }, wait > 0 ? 'key guard: address over the failure limit' : 'key guard: invalid key')
+      // Counted here: without a key there is no close listener (a key of a disabled owner is not counted).
+      if (metrics !== null) metrics.observeRequest(request.method, request.routeOptions.url ?? request.url, wait > 0 ? 429 : 401, null, false, null, null)
       if (wait > 0) throw withDetails(new errors.AuthFailuresLimited(wait), { headers: { 'retry-after': String(wait) } })
       throw new errors.InvalidApiKey()
     }

@@ -6,8 +6,6 @@ import { dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { createJsonStore } from '../store/json/store.ts'
-import { createPgStore } from '../store/pg/store.ts'
-import { describeDatabase } from '../store/pg/db.ts'
 import type { Store, StoreOptions } from '../store/types.ts'
 import type { Config } from '../config.ts'
 import { createSecretBox } from '../store/crypto.ts'
@@ -68,6 +66,8 @@ export default fp(async function storePlugin (fastify) {
   }
   let store: Store
   if (database !== undefined) {
+    // Loaded only here: a server on the JSON file never loads pg.
+    const [{ createPgStore }, { describeDatabase }] = await Promise.all([import('../store/pg/store.ts'), import('../store/pg/db.ts')])
     // Never the URL itself: it may hold the password.
     const where = describeDatabase(database)
     store = await createPgStore({

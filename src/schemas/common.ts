@@ -21,4 +21,14 @@ export const HealthSchema = Type.Object({
   status: Type.Literal('ok', { description: 'The store is loaded and the server accepts requests' })
 })
 
+export const ReadySchema = Type.Object({
+  status: Type.Literal('ready', { description: 'Send requests here' }),
+  store: Type.Literal('ok', { description: 'The store answered (with a database: a SELECT 1 through the pool)' })
+}, { description: 'Ready for traffic' })
+
+export const NotReadySchema = Type.Object({
+  status: Type.Union([Type.Literal('unavailable'), Type.Literal('draining')], { description: 'unavailable: the store did not answer; draining: the server is shutting down' }),
+  store: Type.Optional(Type.Union([Type.Literal('error'), Type.Literal('timeout')], { description: 'Why the store check failed (details are in the log)' }))
+}, { description: 'Do not send requests here now' })
+
 export type ErrorResponse = Static<typeof ErrorResponseSchema>

@@ -161,6 +161,16 @@ export type StoreChange =
 
 export type StoreChangeListener = (change: StoreChange) => void
 
+/** What a backend reports for GET /metrics: every callback optional, called off the request path. */
+export interface StoreObserver {
+  /** One write (the changes of a tick in one file write or one transaction) took `seconds`; ok false when it failed. */
+  write?: (seconds: number, ok: boolean) => void
+  /** One database statement took `seconds` (database backends). */
+  query?: (seconds: number) => void
+  /** Another instance's note of a change arrived (shared backends), its `type` one of a few fixed names. */
+  invalidation?: (type: string) => void
+}
+
 /**
  * Failures reject with the named errors of src/errors.ts (KeyLimitReached, StoreWriteFailed, StoreLoadFailed); a
  * failed write changes nothing. The hot-path reads and recordUsage are synchronous and never touch I/O.
@@ -221,6 +231,12 @@ export interface Store {
    * replaced is found too until its grace ends (by the store's clock).
    */
   findKey (plainKey: string): KeyRecord | undefined
+  /**
+   * A shared backend's look-up of a key findKey missed (another instance may have created it a moment ago, before
+   * its change reached this one): cached when found. Called only on a miss, after the failure limiter admitted the
+   * address, so invalid keys cost at most AUTH_FAILURE_LIMIT look-ups per address and minute. Absent: a miss is final.
+   */
+  lookupKey? (plainKey: string): Promise<KeyRecord | undefined>
   /** Hot path, from memory: a key record by id (for change listeners: is the key now disabled?). */
   keyById (id: string): KeyRecord | undefined
 
@@ -251,6 +267,11 @@ export interface Store {
 
   /** Calls the listener after each committed change; returns the function that unsubscribes it. */
   onChange (listener: StoreChangeListener): () => void
+
+  /** Resolves when the store can serve (GET /health/ready): loaded and, for a database, answering; rejects otherwise. */
+  ping? (): Promise<void>
+  /** Sets the one observer of the store's timings (GET /metrics); returns the function that removes it. */
+  observe? (observer: StoreObserver): () => void
 
   /** Waits for queued writes, flushes usage and releases what the backend holds; later changes are refused. */
   close (): Promise<void>

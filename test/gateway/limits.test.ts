@@ -29,6 +29,20 @@ t.test('failure limiter: a burst is allowed, then a wait until the window ends',
   t.equal(l.fail('1.1.1.1'), 0, 'a new window starts clean')
 })
 
+t.test('failure limiter: blocked() tells an address at its limit, without counting (the key guard asks before a store look-up)', async (t) => {
+  let now = 1_000_000
+  const l = createFailureLimiter({ max: 2, windowMs: 60_000, now: () => now })
+  t.equal(l.blocked('1.1.1.1'), 0, 'an unknown address is not blocked')
+  l.fail('1.1.1.1')
+  t.equal(l.blocked('1.1.1.1'), 0, 'one failure of two allowed')
+  l.fail('1.1.1.1')
+  t.equal(l.blocked('1.1.1.1'), 60, 'at the limit: the next failure would be refused, so no look-up either')
+  t.equal(l.blocked('1.1.1.1'), 60, 'asking counts nothing')
+  t.equal(l.fail('1.1.1.1'), 60, 'the third failure is refused as before')
+  now += 60_000
+  t.equal(l.blocked('1.1.1.1'), 0, 'a new window starts clean')
+})
+
 t.test('failure limiter memory is bounded', async (t) => {
   const l = createFailureLimiter({ max: 1, windowMs: 60_000, maxEntries: 100 })
   for (let i = 0; i < 1000; i++) l.fail(`10.0.${i >> 8}.${i & 255}`)

@@ -3,7 +3,7 @@ import { writeFileAtomic, type AtomicWriter } from '../atomic-file.ts'
 import { createDecryptCache, randomToken } from '../crypto.ts'
 import { createChangeEmitter } from '../changes.ts'
 import { secretCheckValue, verifyAppSecret } from '../secret-check.ts'
-import type { Store, StoreOptions, UserRecord } from '../types.ts'
+import type { Store, StoreObserver, StoreOptions, UserRecord } from '../types.ts'
 import { errors } from '../../errors.ts'
 import { buildKeyIndex, loadDocument, type StoreDocument } from './document.ts'
 import { createCommitQueue } from './commit-queue.ts'
@@ -48,12 +48,20 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
   initial.secretCheck ??= secretCheckValue(box)
 
   const stats = { writes: 0 }
+  let observer: StoreObserver = {}
   // Digests (current and rotated-out) -> key; rebuilt from the committed document after each successful write.
   let keyIndex = buildKeyIndex(initial)
   const queue = createCommitQueue<StoreDocument>({
     initial,
     write: async (doc) => {
-      await writer(file, JSON.stringify(doc, null, 2) + '\n')
+      const started = performance.now()
+      let ok = false
+      try {
+        await writer(file, JSON.stringify(doc, null, 2) + '\n')
+        ok = true
+      } finally {
+        observer.write?.((performance.now() - started) / 1000, ok)
+      }
       stats.writes++
     },
     onCommit: (doc) => { keyIndex = buildKeyIndex(doc) }
@@ -152,6 +160,16 @@ export async function createJsonStore (opts: JsonStoreOptions): Promise<Store> {
     },
 
     onChange: changes.on,
+
+    // Loaded and not closing: the file is written only when something changes, so there is nothing else to ask.
+    async ping () {
+      if (closing) throw new Error('The store is closing')
+    },
+
+    observe (o) {
+      observer = o
+      return () => { if (observer === o) observer = {} }
+    },
 
     close () {
       closing ??= (async () => {

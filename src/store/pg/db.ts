@@ -27,9 +27,41 @@ types.setTypeParser(1082, (v) => v)
 
 const CLIENT_DEFAULTS = { application_name: 'puter-api-key-studio', keepAlive: true, types }
 
-export function createPool (opts: PgConnectionOptions): pg.Pool {
+/** Where a pool reports each statement's duration in seconds (read at each statement: it may be set later). */
+export type QueryObserver = () => ((seconds: number) => void) | undefined
+
+/**
+ * A client class that times its statements for `observe` (GET /metrics). pg's pool calls query() with a callback,
+ * the transaction queue without one; submittables (cursors) are passed through untimed: the store uses none.
+ */
+function timedClient (observe: QueryObserver): typeof pg.Client {
+  return class TimedClient extends pg.Client {
+    override query (...args: any[]): any {
+      const onQuery = observe()
+      const query = super.query as (...a: any[]) => any
+      if (onQuery === undefined || typeof args[0]?.submit === 'function') return query.apply(this, args)
+      const started = performance.now()
+      const done = () => onQuery((performance.now() - started) / 1000)
+      const last = args.length - 1
+      const callback = args[last]
+      if (typeof callback === 'function') {
+        args[last] = (err: unknown, res: unknown) => {
+          done()
+          callback(err, res)
+        }
+        return query.apply(this, args)
+      }
+      const result = query.apply(this, args)
+      result.then(done, done)
+      return result
+    }
+  }
+}
+
+export function createPool (opts: PgConnectionOptions, observe?: QueryObserver): pg.Pool {
   const pool = new pg.Pool({
     ...CLIENT_DEFAULTS,
+    ...(observe === undefined ? {} : { Client: timedClient(observe) }),
     connectionString: opts.connectionString,
     ssl: opts.ssl,
     max: opts.poolMax,

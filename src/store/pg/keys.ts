@@ -2,16 +2,19 @@
 // found on every request from the cache (by the digest of the current secret or, during a grace, the replaced one).
 import type { SecretBox } from '../crypto.ts'
 import type { createChangeEmitter } from '../changes.ts'
-import { mintKey, mintSecret } from '../records.ts'
+import { KEY_PREFIX, mintKey, mintSecret } from '../records.ts'
 import { keyView, type createUsageBuffer } from '../usage.ts'
 import type { KeyRecord, KeySettings, Store } from '../types.ts'
 import { errors } from '../../errors.ts'
 import type { Cache } from './cache.ts'
 import { LOCK_CLASS } from './migrate.ts'
-import { KEY_COLUMNS, KEY_INSERT, keyFromRow, keyParams, type KeyRow } from './rows.ts'
+import { KEY_COLUMNS, KEY_INSERT, USER_COLUMNS, keyFromRow, keyParams, userFromRow, type KeyRow, type UserRow } from './rows.ts'
+import { read } from './db.ts'
+import type pg from 'pg'
 import type { Tx, createTxQueue } from './tx-queue.ts'
 
 interface KeyDeps {
+  pool: pg.Pool
   queue: ReturnType<typeof createTxQueue>
   cache: Cache
   box: SecretBox
@@ -22,7 +25,7 @@ interface KeyDeps {
   now: () => number
 }
 
-type KeyOps = Pick<Store, 'createKey' | 'listKeys' | 'getKey' | 'updateKey' | 'rotateKey' | 'revealKey' | 'deleteKey' | 'findKey' | 'keyById'>
+type KeyOps = Pick<Store, 'createKey' | 'listKeys' | 'getKey' | 'updateKey' | 'rotateKey' | 'revealKey' | 'deleteKey' | 'findKey' | 'keyById'> & Required<Pick<Store, 'lookupKey'>>
 
 /** A SET value that is another column of the row as it was (never text from outside). */
 class ColumnRef {
@@ -58,7 +61,7 @@ async function updateOwn (tx: Tx, userId: string, id: string, set: Array<[string
   return rows[0] && keyFromRow(rows[0])
 }
 
-export function createKeyOps ({ queue, cache, box, changes, usage, forgetKey, now }: KeyDeps): KeyOps {
+export function createKeyOps ({ pool, queue, cache, box, changes, usage, forgetKey, now }: KeyDeps): KeyOps {
   const iso = (ms = now()) => new Date(ms).toISOString()
   const view = (k: KeyRecord) => keyView(k, usage.get(k.id), now())
   const ownKey = (userId: string, id: string): KeyRecord | undefined => {
@@ -166,6 +169,25 @@ export function createKeyOps ({ queue, cache, box, changes, usage, forgetKey, no
     },
 
     findKey (plainKey) {
+      return cache.findKey(plainKey, now())
+    },
+
+    /**
+     * A key the cache misses, read from the database: another instance may have created (or rotated) it a moment
+     * ago, before its note arrived. Cached with its owner, so later requests are served from memory.
+     */
+    async lookupKey (plainKey) {
+      if (!plainKey.startsWith(KEY_PREFIX)) return undefined
+      const digest = box.digest(plainKey)
+      const rows = await read<KeyRow>(pool, `SELECT ${KEY_COLUMNS} FROM keys WHERE digest = $1 OR previous_digest = $1`, [digest])
+      if (rows.length === 0) return undefined
+      const record = keyFromRow(rows[0])
+      if (!cache.users.has(record.userId)) {
+        const users = await read<UserRow>(pool, `SELECT ${USER_COLUMNS} FROM users WHERE uuid = $1`, [record.userId])
+        if (users.length > 0 && !cache.users.has(record.userId)) cache.putUser(userFromRow(users[0]))
+      }
+      // A note that arrived meanwhile may have put a newer copy (or removed it): that one wins.
+      if (!cache.keys.has(record.id)) cache.putKey(record)
       return cache.findKey(plainKey, now())
     },
 

@@ -3,7 +3,7 @@
 import { randomToken } from '../crypto.ts'
 import { createChangeEmitter } from '../changes.ts'
 import { secretCheckValue, verifyAppSecret } from '../secret-check.ts'
-import type { Store, StoreOptions } from '../types.ts'
+import type { Store, StoreObserver, StoreOptions } from '../types.ts'
 import { errors } from '../../errors.ts'
 import { createCache, readSnapshot } from './cache.ts'
 import { createPool, describeDatabase, isConnectionError, type PgConnectionOptions } from './db.ts'
@@ -23,12 +23,16 @@ export interface PgStoreOptions extends StoreOptions, PgConnectionOptions {
   onConnection?: (state: 'lost' | 'restored', err?: unknown) => void
 }
 
+/** Longest a readiness check waits for the database. */
+const PING_MS = 2000
+
 export async function createPgStore (opts: PgStoreOptions): Promise<Store> {
   const { box } = opts
   const now = opts.now ?? Date.now
   const onError = opts.onError ?? (() => {})
   const where = describeDatabase(opts.connectionString)
-  const pool = createPool(opts)
+  let observer: StoreObserver = {}
+  const pool = createPool(opts, () => observer.query)
   const origin = randomToken(9)
   const stats = { writes: 0 }
   const changes = createChangeEmitter((err) => onError(err, 'change-listener'))
@@ -55,10 +59,11 @@ export async function createPgStore (opts: PgStoreOptions): Promise<Store> {
       onCommit: () => {
         checkStored = true
         stats.writes++
-      }
+      },
+      onBatch: (seconds, ok) => observer.write?.(seconds, ok)
     })
     const usage = createUsageOps({ pool, queue, cache, now, retentionDays: opts.usageRetentionDays })
-    sync = createSync({ connection: opts, channel, origin, pool, queue, cache, usage, changes, onConnection: opts.onConnection })
+    sync = createSync({ connection: opts, channel, origin, pool, queue, cache, usage, changes, onConnection: opts.onConnection, onNote: (type) => observer.invalidation?.(type) })
     await sync.start()
 
     const snapshot = await readSnapshot(pool, usage.firstKeptDay())
@@ -81,10 +86,29 @@ export async function createPgStore (opts: PgStoreOptions): Promise<Store> {
       stats,
       ...createAccountOps({ pool, queue, cache, box, usage: usage.buffer, forgetKey, changes, now }),
       ...createSessionOps({ pool, queue, box, changes, now }),
-      ...createKeyOps({ queue, cache, box, changes, usage: usage.buffer, forgetKey, now }),
+      ...createKeyOps({ pool, queue, cache, box, changes, usage: usage.buffer, forgetKey, now }),
       ...usage.ops,
       ...createAuditOps({ pool, queue, now }),
       onChange: changes.on,
+      // A statement through the pool, so a pool whose connections are all stuck fails too; cut short after PING_MS.
+      async ping () {
+        if (closing) throw new Error('The store is closing')
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`The database did not answer within ${PING_MS} ms`)), PING_MS)
+        })
+        const query = pool.query('SELECT 1')
+        query.catch(() => {})
+        try {
+          await Promise.race([query, timeout])
+        } finally {
+          clearTimeout(timer)
+        }
+      },
+      observe (o) {
+        observer = o
+        return () => { if (observer === o) observer = {} }
+      },
       close () {
         closing ??= (async () => {
           if (usageTimer) clearInterval(usageTimer)

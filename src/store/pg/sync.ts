@@ -27,6 +27,8 @@ interface SyncDeps {
   usage: Pick<ReturnType<typeof createUsageOps>, 'loadSpendOf' | 'forgetKey' | 'firstKeptDay' | 'buffer'>
   changes: ReturnType<typeof createChangeEmitter>
   onConnection?: (state: 'lost' | 'restored', err?: unknown) => void
+  /** Each note of another instance as it arrives (for metrics). */
+  onNote?: (type: Note['t']) => void
 }
 
 export function createSync (deps: SyncDeps) {
@@ -107,6 +109,7 @@ export function createSync (deps: SyncDeps) {
   function onNotification (payload: string | undefined) {
     const read = payload === undefined ? null : readNotes(payload)
     if (!read || read.origin === deps.origin) return
+    if (deps.onNote) for (const n of read.notes) deps.onNote(n.t)
     queued.push(...read.notes)
     if (draining) return
     draining = true

@@ -40,6 +40,8 @@ interface TxQueueOptions {
   /** Statements run in each transaction that writes, before its commit (the APP_SECRET check value). */
   beforeCommit?: (tx: Tx) => Promise<void>
   onCommit?: () => void
+  /** How long a batch took, its retries included, and whether it committed (or had nothing to write). */
+  onBatch?: (seconds: number, ok: boolean) => void
 }
 
 // Deadlocks and serialization failures between instances: the whole transaction is run again.
@@ -123,6 +125,7 @@ export function createTxQueue (opts: TxQueueOptions) {
   }
 
   async function runBatch (batch: Entry[]) {
+    const started = performance.now()
     let results: Result[] | null = null
     let failure: unknown = null
     for (let i = 1; i <= ATTEMPTS; i++) {
@@ -135,6 +138,7 @@ export function createTxQueue (opts: TxQueueOptions) {
         if (!(RETRYABLE.has((cause as { code?: string })?.code ?? '') && i < ATTEMPTS)) break
       }
     }
+    opts.onBatch?.((performance.now() - started) / 1000, results !== null)
     if (!results) {
       const error = writeError(failure)
       for (const { op, reject } of batch) {
