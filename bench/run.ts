@@ -12,7 +12,7 @@
 import autocannon, { type Result as CannonResult, type Instance as CannonInstance } from 'autocannon'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { setMaxListeners } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
@@ -747,6 +747,8 @@ async function main (): Promise<number> {
 
   let writeEvents = 0
   const dataName = basename(files.dataFile)
+  // With the PostgreSQL store no data file is written, nor its folder made: watched all the same (it stays empty).
+  mkdirSync(join(tmp, 'gateway'), { recursive: true })
   watcher = watch(join(tmp, 'gateway'), (event, filename) => { if (event === 'rename' && filename === dataName) writeEvents++ })
   const watchStart = performance.now()
   let proxied = 0
@@ -845,7 +847,9 @@ async function main (): Promise<number> {
   if (transactions === undefined) {
     rows.push(['File writes under load', `${writeEvents} for ${fmt(proxied, 0)} req`, '0', '', `<= 1 per ${USAGE_FLUSH_SECONDS} s (<= ${writeBound})`, verdict(writeEvents <= writeBound)])
   } else {
-    rows.push(['Database transactions under load', `${transactions} for ${fmt(proxied, 0)} req`, '0', `${fmt(transactions / proxied, 4)} per req`, 'none per request (usage flushes only)', verdict(transactions <= writeBound * 4)])
+    // Usage flushes, the LISTEN connection's health checks and this bench's own statistics reads: a handful a second at
+    // most, never one per request.
+    rows.push(['Database transactions under load', `${transactions} for ${fmt(proxied, 0)} req`, '0', `${fmt(transactions / proxied, 4)} per req`, '< 0.01 per request (none per request)', verdict(transactions / proxied < 0.01)])
   }
   rows.push([`${fmt(KEY_CREATIONS, 0)} concurrent key creations`, `${fmt(keys.wallMs, 0)} ms, ${keys.writes} writes`, '', '', `${fmt(KEY_CREATIONS, 0)} keys in file`, `${verdict(keys.keysInFile === KEY_CREATIONS && keys.created === KEY_CREATIONS)} (${keys.keysInFile})`])
 
