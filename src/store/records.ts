@@ -1,7 +1,8 @@
 // The records every store backend keeps (users, sessions, keys), as TypeBox schemas, and how a new key is minted.
 import { Type } from '@sinclair/typebox'
 import { randomToken, type SecretBox } from './crypto.ts'
-import type { KeyRecord, KeySettings } from './types.ts'
+import type { KeyRecord, KeySettings, RevealResult } from './types.ts'
+import { errors } from '../errors.ts'
 
 export const UserRecordSchema = Type.Object({
   uuid: Type.String(),
@@ -141,4 +142,15 @@ export function mintKey (box: SecretBox, userId: string, input: { name?: string,
   }
   applyKeyPatch(record, input)
   return { key, record }
+}
+
+/** The stored secret of a key, for its owner: every backend's revealKey once it found the key (undefined: not theirs). */
+export function revealSecret (box: SecretBox, id: string, record: KeyRecord | undefined): RevealResult {
+  if (!record) return { error: 'not_found' }
+  if (record.secret === undefined) return { error: 'no_secret' }
+  try {
+    return { key: box.decrypt(record.secret) }
+  } catch (cause) {
+    throw new errors.StoredSecretUnreadable(id, { cause })
+  }
 }

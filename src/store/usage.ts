@@ -1,7 +1,7 @@
 // Key usage counted in memory between flushes (totals per key, rows per UTC day and model), and key views that
 // include it: the hot path never waits for storage.
 import { utcDay } from './periods.ts'
-import type { KeyRecord, KeyView, UsageCounters, UsageOutcome, UsageTotals } from './types.ts'
+import type { KeyRecord, KeyView, UsageCounters, UsageOutcome, UsageRow, UsageTotals } from './types.ts'
 
 /** A count Puter or the caller reported, made safe to store: the schemas want an integer ≥ 0 and a file breaking them is refused. */
 export function tokenCount (n: number | undefined): number {
@@ -204,4 +204,14 @@ export function createUsageBuffer () {
       return dropped
     }
   }
+}
+
+/** Plain code-unit order, the same in every locale (ids and days are ASCII). */
+function cmp (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** The order usageRows answers in, for every backend: by day, key, model. */
+export function byDayKeyModel (a: UsageRow, b: UsageRow): number {
+  return cmp(a.day, b.day) || cmp(a.keyId, b.keyId) || cmp(a.model, b.model)
 }

@@ -2,7 +2,7 @@
 // from memory by the digest of their current secret or, during a rotation's grace, of the one it replaced.
 import type { SecretBox } from '../crypto.ts'
 import type { createChangeEmitter } from '../changes.ts'
-import { KEY_PREFIX, applyKeyPatch, mintKey, mintSecret } from '../records.ts'
+import { KEY_PREFIX, applyKeyPatch, mintKey, mintSecret, revealSecret } from '../records.ts'
 import { keyView, type createUsageBuffer } from '../usage.ts'
 import type { KeyRecord, Store } from '../types.ts'
 import { errors } from '../../errors.ts'
@@ -91,14 +91,7 @@ export function createKeyOps ({ queue, box, changes, usage, forgetKey, keyIndex,
     },
 
     async revealKey (userId, id) {
-      const k = ownKey(userId, id)
-      if (!k) return { error: 'not_found' }
-      if (k.secret === undefined) return { error: 'no_secret' }
-      try {
-        return { key: box.decrypt(k.secret) }
-      } catch (cause) {
-        throw new errors.StoredSecretUnreadable(id, { cause })
-      }
+      return revealSecret(box, id, ownKey(userId, id))
     },
 
     async deleteKey (userId, id) {

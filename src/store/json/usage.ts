@@ -3,7 +3,7 @@
 import { utcDay } from '../periods.ts'
 import { createRecentRequests } from '../recent-requests.ts'
 import { createSpendIndex } from '../spend.ts'
-import { addCounters, addUsage, countRequest, createUsageBuffer, type PendingUsage } from '../usage.ts'
+import { addCounters, addUsage, byDayKeyModel, countRequest, createUsageBuffer, type PendingUsage } from '../usage.ts'
 import type { Store, UsageRow } from '../types.ts'
 import type { createCommitQueue } from './commit-queue.ts'
 import type { StoreDocument, StoredUsageRow } from './document.ts'
@@ -94,7 +94,7 @@ export function createUsageOps ({ queue, now, retentionDays = DEFAULT_USAGE_RETE
         if (entry.userId === userId) for (const row of Object.values(entry.rows)) add(id, row)
       }
       for (const [id, row] of buffer.rows(userId)) add(id, row)
-      return [...rows.values()].sort((a, b) => cmp(a.day, b.day) || cmp(a.keyId, b.keyId) || cmp(a.model, b.model))
+      return [...rows.values()].sort(byDayKeyModel)
     },
 
     async recentRequests (userId, keyId) {
@@ -136,9 +136,4 @@ export function createUsageOps ({ queue, now, retentionDays = DEFAULT_USAGE_RETE
       recent.forget(keyId)
     }
   }
-}
-
-/** Plain code-unit order, the same in every locale (ids and days are ASCII). */
-function cmp (a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }

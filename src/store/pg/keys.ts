@@ -2,7 +2,7 @@
 // found on every request from the cache (by the digest of the current secret or, during a grace, the replaced one).
 import type { SecretBox } from '../crypto.ts'
 import type { createChangeEmitter } from '../changes.ts'
-import { KEY_PREFIX, mintKey, mintSecret } from '../records.ts'
+import { KEY_PREFIX, mintKey, mintSecret, revealSecret } from '../records.ts'
 import { keyView, type createUsageBuffer } from '../usage.ts'
 import type { KeyRecord, KeySettings, Store } from '../types.ts'
 import { errors } from '../../errors.ts'
@@ -140,14 +140,7 @@ export function createKeyOps ({ pool, queue, cache, box, changes, usage, forgetK
     },
 
     async revealKey (userId, id) {
-      const k = ownKey(userId, id)
-      if (!k) return { error: 'not_found' }
-      if (k.secret === undefined) return { error: 'no_secret' }
-      try {
-        return { key: box.decrypt(k.secret) }
-      } catch (cause) {
-        throw new errors.StoredSecretUnreadable(id, { cause })
-      }
+      return revealSecret(box, id, ownKey(userId, id))
     },
 
     async deleteKey (userId, id) {

@@ -5,7 +5,7 @@ import type pg from 'pg'
 import { utcDay } from '../periods.ts'
 import { createRecentRequests } from '../recent-requests.ts'
 import { createSpendIndex } from '../spend.ts'
-import { addCounters, countRequest, createUsageBuffer, type PendingUsage } from '../usage.ts'
+import { addCounters, byDayKeyModel, countRequest, createUsageBuffer, type PendingUsage } from '../usage.ts'
 import type { Store, UsageCounters, UsageRow } from '../types.ts'
 import type { Cache } from './cache.ts'
 import { read } from './db.ts'
@@ -122,7 +122,7 @@ export function createUsageOps ({ pool, queue, cache, now, retentionDays = DEFAU
         }
         for (const row of stored) add(row.key_id, row)
         for (const [id, row] of buffer.rows(userId)) add(id, row)
-        return [...rows.values()].sort((a, b) => cmp(a.day, b.day) || cmp(a.keyId, b.keyId) || cmp(a.model, b.model))
+        return [...rows.values()].sort(byDayKeyModel)
       })
     },
 
@@ -170,9 +170,4 @@ export function createUsageOps ({ pool, queue, cache, now, retentionDays = DEFAU
       recent.forget(keyId)
     }
   }
-}
-
-/** Plain code-unit order, the same in every locale (ids and days are ASCII). */
-function cmp (a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
