@@ -105,6 +105,15 @@ export function createSlidingWindows (opts: { windowMs: number, now?: () => numb
       r.count++
       return { ok: true, limit, remaining: limit - r.count, retryMs: 0, resetMs: opts.windowMs }
     },
+    /** Requests of the id still in the window. */
+    inWindow (id: string): number {
+      const r = rings.get(id)
+      if (!r) return 0
+      const since = now() - opts.windowMs
+      let n = r.count
+      for (let i = 0; i < r.count && r.times[(r.head + i) % r.times.length] <= since; i++) n--
+      return n
+    },
     /** Forgets an id (its key was revoked). */
     drop (id: string): void {
       rings.delete(id)

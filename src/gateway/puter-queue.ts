@@ -2,6 +2,7 @@
 // driver method, and answers 429 too_many_requests past that. This keeps each account's calls under limits learnt
 // from Puter's answers, the others waiting in a FIFO queue with a deadline. Pure: an injectable clock and timers, no I/O.
 import { errors, withDetails } from '../errors.ts'
+import { REFUSED_MS, type Share, type Shares } from './shares.ts'
 import { CONCURRENCY_CALLS_PER_STEP, WINDOW_CALLS_PER_STEP, clamp, cut, grow, newLevel, type Bounds, type Level } from './adaptive-limit.ts'
 
 /** Puter's free tier (`user_free` in its drivers/util/aiLimits.ts): where every account starts, its plan being unknown. */
@@ -43,6 +44,8 @@ export interface PuterQueueOptions {
   clearTimer?: (handle: unknown) => void
   /** Buckets kept at most, besides busy ones. */
   maxBuckets?: number
+  /** Several instances on one database: each account's limits are shared by them (this instance holds a share). */
+  shares?: Shares | null
 }
 
 /** Which of Puter's limits a 429 too_many_requests was about. */
@@ -79,6 +82,11 @@ interface Bucket {
   /** Wakes the queue when the window frees (only while its head waits on the window). */
   wake: unknown
   lastUsed: number
+  /** This instance's shares of the two limits, when shared by several instances. */
+  concurrencyShare: Share | null
+  windowShare: Share | null
+  /** Asks for the shares again while waiters wait and the other instances held the rest. */
+  shareRetry: unknown
 }
 
 /** The client went away while waiting for a turn. */
@@ -162,6 +170,7 @@ export class PuterQueue {
   private readonly setTimer: (fn: () => void, ms: number) => unknown
   private readonly clearTimer: (handle: unknown) => void
   private readonly maxBuckets: number
+  private readonly shares: Shares | null
   /** Each account's buckets, one per driver method it used: a short list, found without building a key string (a
    * concatenated key cost ~200 ns per request in its hashing alone). */
   private readonly accounts = new Map<string, Bucket[]>()
@@ -181,6 +190,7 @@ export class PuterQueue {
     this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms))
     this.clearTimer = opts.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout))
     this.maxBuckets = opts.maxBuckets ?? 10_000
+    this.shares = opts.shares ?? null
     this.lastSweep = this.now()
   }
 
@@ -190,7 +200,7 @@ export class PuterQueue {
     if (bucket.waiters.length > 0) return null
     const at = this.now()
     advance(bucket, at)
-    if (bucket.inFlight >= bucket.concurrency.value || bucket.count >= bucket.window.value) return null
+    if (bucket.inFlight >= concurrencyOf(bucket) || bucket.count >= windowOf(bucket)) return null
     return this.grant(bucket, at, 0, false, false)
   }
 
@@ -203,13 +213,14 @@ export class PuterQueue {
     const bucket = this.bucketOf(account, call)
     const at = this.now()
     advance(bucket, at)
-    const slotFull = bucket.inFlight >= bucket.concurrency.value
-    const windowFull = bucket.count >= bucket.window.value
+    const slotFull = bucket.inFlight >= concurrencyOf(bucket)
+    const windowFull = bucket.count >= windowOf(bucket)
     if (!slotFull && !windowFull && (bucket.waiters.length === 0 || opts.front === true)) return Promise.resolve(this.grant(bucket, at, 0, false, false))
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs
     if (timeoutMs <= 0) return Promise.reject(this.timeoutError(bucket, 0))
     return new Promise<Slot>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, queuedAt: at, timer: undefined, signal, onAbort: undefined, waitedForSlot: slotFull, waitedForWindow: windowFull }
+      // A wait for a share the other instances hold is not a wait on Puter's limit: it does not grow the limit.
+      const waiter: Waiter = { resolve, reject, queuedAt: at, timer: undefined, signal, onAbort: undefined, waitedForSlot: bucket.inFlight >= bucket.concurrency.value, waitedForWindow: bucket.count >= bucket.window.value }
       const leave = () => {
         const i = bucket.waiters.indexOf(waiter)
         if (i !== -1) bucket.waiters.splice(i, 1)
@@ -302,6 +313,7 @@ export class PuterQueue {
         const bucket = list[i]
         if (!isIdle(bucket) || !forget(bucket)) continue
         if (bucket.wake !== undefined) this.clearTimer(bucket.wake)
+        if (bucket.shareRetry !== undefined) this.clearTimer(bucket.shareRetry)
         list.splice(i, 1)
         this.buckets--
       }
@@ -325,8 +337,8 @@ export class PuterQueue {
     advance(bucket, at)
     while (bucket.waiters.length > 0) {
       const head = bucket.waiters[0]
-      const slotFull = bucket.inFlight >= bucket.concurrency.value
-      const windowFull = bucket.count >= bucket.window.value
+      const slotFull = bucket.inFlight >= concurrencyOf(bucket)
+      const windowFull = bucket.count >= windowOf(bucket)
       if (!slotFull && !windowFull) {
         bucket.waiters.shift()
         this.clearTimer(head.timer)
@@ -335,10 +347,13 @@ export class PuterQueue {
         head.resolve(this.grant(bucket, at, at - head.queuedAt, head.waitedForSlot, head.waitedForWindow))
         continue
       }
-      if (slotFull) head.waitedForSlot = true
+      if (bucket.inFlight >= bucket.concurrency.value) head.waitedForSlot = true
+      else if (slotFull) this.askShare(bucket, bucket.concurrencyShare!, bucket.concurrency.value, bucket.inFlight + bucket.waiters.length - bucket.concurrencyShare!.held)
       if (windowFull) {
-        head.waitedForWindow = true
-        if (bucket.wake === undefined) {
+        if (bucket.count >= bucket.window.value) head.waitedForWindow = true
+        else this.askShare(bucket, bucket.windowShare!, bucket.window.value, Math.max(Math.ceil(bucket.window.value / 10), bucket.count + bucket.waiters.length - bucket.windowShare!.held))
+        // The oldest grant leaving the window frees a call, whichever limit holds it back (none yet: no wake).
+        if (bucket.wake === undefined && bucket.count > 0) {
           bucket.wake = this.setTimer(() => {
             bucket.wake = undefined
             this.drain(bucket)
@@ -349,11 +364,30 @@ export class PuterQueue {
     }
   }
 
+  /**
+   * Asks the other instances for more of a limit this bucket's share holds back (what the waiting calls need; a
+   * tenth of the window at least): the queue drains when some come, and asks again a moment later while calls still
+   * wait when none did.
+   */
+  private askShare (bucket: Bucket, share: Share, limit: number, want: number): void {
+    if (share.taking !== null || bucket.shareRetry !== undefined) return
+    this.shares!.take(share, limit, want).then((granted) => {
+      if (granted > 0) this.drain(bucket)
+      else if (bucket.waiters.length > 0 && bucket.shareRetry === undefined) {
+        bucket.shareRetry = this.setTimer(() => {
+          bucket.shareRetry = undefined
+          this.drain(bucket)
+        }, REFUSED_MS)
+      }
+    }, () => {})
+  }
+
   private grant (bucket: Bucket, at: number, waitedMs: number, waitedForSlot: boolean, waitedForWindow: boolean): Slot {
     bucket.inFlight++
     bucket.ring[bucket.head & (RING - 1)]++
     bucket.count++
     bucket.lastUsed = at
+    if (bucket.concurrencyShare !== null) this.shares!.used(bucket.concurrencyShare, bucket.inFlight)
     return new Slot(this, bucket, waitedMs, waitedForSlot, waitedForWindow)
   }
 
@@ -374,7 +408,20 @@ export class PuterQueue {
       count: 0,
       waiters: [],
       wake: undefined,
-      lastUsed: at
+      lastUsed: at,
+      concurrencyShare: null,
+      windowShare: null,
+      shareRetry: undefined
+    }
+    if (this.shares !== null) {
+      const name = `puter:${account}:${call.interface}:${call.method}`
+      const b = bucket
+      // Nothing goes back while calls wait; otherwise what is in flight, and what is still in the window.
+      b.concurrencyShare = this.shares.share(`${name}:concurrency`, () => b.waiters.length > 0 ? Infinity : b.inFlight)
+      b.windowShare = this.shares.share(`${name}:window`, () => {
+        advance(b, this.now())
+        return b.waiters.length > 0 ? Infinity : b.count
+      })
     }
     const list = this.accounts.get(account)
     if (list === undefined) this.accounts.set(account, [bucket])
@@ -400,6 +447,11 @@ export class PuterQueue {
 }
 
 const isIdle = (bucket: Bucket) => bucket.inFlight === 0 && bucket.waiters.length === 0
+
+/** The calls in flight a bucket may have now: its limit, or this instance's share of it when that is less. */
+const concurrencyOf = (bucket: Bucket) => bucket.concurrencyShare === null ? bucket.concurrency.value : Math.min(bucket.concurrency.value, bucket.concurrencyShare.held)
+/** The calls per window a bucket may make now: its limit, or this instance's share of it when that is less. */
+const windowOf = (bucket: Bucket) => bucket.windowShare === null ? bucket.window.value : Math.min(bucket.window.value, bucket.windowShare.held)
 
 /** Moves the window to `at`: the slots that fell out of it are emptied and their grants no longer count. */
 function advance (bucket: Bucket, at: number): void {

@@ -95,6 +95,8 @@ export default fp(async function apiKeyPlugin (fastify) {
   const failures = createFailureLimiter({ max: config.AUTH_FAILURE_LIMIT, windowMs: 60_000, now })
   const inflight = createInflightCounter()
   const windows = createSlidingWindows({ windowMs: 60_000, now })
+  // Several instances on one database: a key's own limits are shares of one limit (gateway/shares.ts).
+  const shares = fastify.shares
   store.onChange((change) => { if (change.type === 'key-deleted') windows.drop(change.keyId) })
 
   fastify.decorateRequest('caller', null)
@@ -130,15 +132,27 @@ export default fp(async function apiKeyPlugin (fastify) {
     }
   }
 
-  /** Takes a slot of the key's requests per minute, or refuses; the x-ratelimit headers go out on every answer. */
-  function takeRate (key: KeyRecord, reply: FastifyReply) {
-    const v = windows.take(key.id, key.limits.rpm!)
-    reply.header('x-ratelimit-limit-requests', String(v.limit))
-    reply.header('x-ratelimit-remaining-requests', String(v.remaining))
+  /**
+   * Takes a slot of the key's requests per minute, or refuses; the x-ratelimit headers go out on every answer. Shared
+   * by several instances, the window holds this instance's share of the limit, taken in tenths as needed.
+   */
+  async function takeRate (key: KeyRecord, reply: FastifyReply) {
+    const rpm = key.limits.rpm!
+    let local = rpm
+    if (shares !== null) {
+      const share = shares.share(`rpm:${key.id}`, () => windows.inWindow(key.id))
+      if (windows.inWindow(key.id) >= share.held) await shares.take(share, rpm, Math.ceil(rpm / 10))
+      local = Math.min(rpm, share.held)
+    }
+    const v = local > 0 ? windows.take(key.id, local) : { ok: false, remaining: 0, retryMs: 1000, resetMs: 1000 }
+    // With shares, what this instance knows: the limit less its own requests in the window.
+    const remaining = shares === null ? v.remaining : v.ok ? rpm - windows.inWindow(key.id) : 0
+    reply.header('x-ratelimit-limit-requests', String(rpm))
+    reply.header('x-ratelimit-remaining-requests', String(remaining))
     reply.header('x-ratelimit-reset-requests', resetDuration(v.resetMs))
     if (!v.ok) {
       const wait = Math.max(1, Math.ceil(v.retryMs / 1000))
-      throw withDetails(new errors.KeyRateLimited(v.limit, wait), { headers: { 'retry-after': String(wait) } })
+      throw withDetails(new errors.KeyRateLimited(rpm, wait), { headers: { 'retry-after': String(wait) } })
     }
   }
 
@@ -206,21 +220,39 @@ export default fp(async function apiKeyPlugin (fastify) {
     request.aiOutcome = outcome
     const started = now()
     let holdsSlot = false
+    let closed = false
     // 'close' comes for every end: answered, streamed to the end, refused, or cut off by the client.
     reply.raw.once('close', () => {
+      closed = true
       if (holdsSlot) inflight.release(slot)
       if (key !== null) record(request, reply, key.id, outcome, started)
     })
     if (key !== null) checkSettings(key, started)
     const keyCap = key?.limits.concurrency ?? null
-    const cap = keyCap !== null && keyCap < config.KEY_MAX_CONCURRENCY ? keyCap : config.KEY_MAX_CONCURRENCY
+    let cap = keyCap !== null && keyCap < config.KEY_MAX_CONCURRENCY ? keyCap : config.KEY_MAX_CONCURRENCY
+    // Shared by several instances: the key's own limit holds across them, as this instance's share of it.
+    const share = shares !== null && keyCap !== null ? shares.share(`concurrency:${slot}`, () => inflight.count(slot)) : null
+    if (share !== null) {
+      // Requests at once share one round trip: one that finds the unit it brought taken by another asks again.
+      for (let asked = 0; inflight.count(slot) >= share.held && share.held < keyCap! && asked < keyCap!; asked++) {
+        const granted = await shares!.take(share, keyCap!, 1)
+        // Gone while the share was asked for: no slot to hold, no one to answer.
+        if (closed) {
+          reply.hijack()
+          return
+        }
+        if (granted === 0) break
+      }
+      if (share.held < cap) cap = share.held
+    }
     if (!inflight.tryAcquire(slot, cap)) {
       request.log.debug({ keyId: caller.keyId, inFlight: inflight.count(slot), maxInFlight: cap }, 'key guard: concurrency limit reached')
-      const which = cap === keyCap ? "the key's own concurrency limit (limits.concurrency)" : "the server's limit per key (KEY_MAX_CONCURRENCY)"
-      throw withDetails(new errors.ConcurrencyLimited(cap, which), { headers: { 'retry-after': '1' } })
+      const which = keyCap !== null && cap <= keyCap ? "the key's own concurrency limit (limits.concurrency)" : "the server's limit per key (KEY_MAX_CONCURRENCY)"
+      throw withDetails(new errors.ConcurrencyLimited(keyCap !== null && cap <= keyCap ? keyCap : cap, which), { headers: { 'retry-after': '1' } })
     }
     holdsSlot = true
-    if (key !== null && key.limits.rpm !== null) takeRate(key, reply)
+    if (share !== null) shares!.used(share, inflight.count(slot))
+    if (key !== null && key.limits.rpm !== null) await takeRate(key, reply)
     if (debugEnabled(request.log)) request.log.debug({ keyId: caller.keyId, fallback: caller.keyId === null, inFlight: inflight.count(slot), maxInFlight: cap }, 'key guard: key accepted')
   })
 

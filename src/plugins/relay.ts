@@ -20,7 +20,9 @@ export default fp(async function relayPlugin (fastify) {
   const queue = createPuterQueue({
     timeoutMs: config.PUTER_QUEUE_TIMEOUT_SECONDS * 1000,
     concurrency: { min: config.PUTER_ACCOUNT_CONCURRENCY_MIN, max: config.PUTER_ACCOUNT_CONCURRENCY_MAX },
-    window: { min: config.PUTER_ACCOUNT_WINDOW_MIN, max: config.PUTER_ACCOUNT_WINDOW_MAX }
+    window: { min: config.PUTER_ACCOUNT_WINDOW_MIN, max: config.PUTER_ACCOUNT_WINDOW_MAX },
+    // Several instances on one database hold each account's limits together.
+    shares: fastify.shares
   })
   const relay = createRelay({
     puter: fastify.puter,

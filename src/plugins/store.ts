@@ -9,10 +9,13 @@ import { createJsonStore } from '../store/json/store.ts'
 import type { Store, StoreOptions } from '../store/types.ts'
 import type { Config } from '../config.ts'
 import { createSecretBox } from '../store/crypto.ts'
+import { createShares, type Shares } from '../gateway/shares.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store
+    /** The limits this instance shares with the others on the same database; null when it holds them alone. */
+    shares: Shares | null
   }
 }
 
@@ -90,5 +93,19 @@ export default fp(async function storePlugin (fastify) {
     fastify.log.info({ store: 'json', file: config.DATA_FILE }, 'Store: JSON file')
   }
   fastify.decorate('store', store)
-  fastify.addHook('onClose', async () => store.close())
+  const ledger = store.shareLedger
+  const shares = ledger === undefined
+    ? null
+    : createShares({
+      backend: ledger,
+      onError: (err, what) => fastify.log.warn({ err }, what === 'take'
+        ? 'Could not take a share of a limit from the database: refused until it answers'
+        : 'Could not renew the shares of limits this instance holds; it keeps them until their lease runs out')
+    })
+  fastify.decorate('shares', shares)
+  // The shares go back first, so the other instances can take them at once.
+  fastify.addHook('onClose', async () => {
+    await shares?.close()
+    await store.close()
+  })
 }, { name: 'store', dependencies: ['@fastify/env'] })

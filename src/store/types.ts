@@ -1,5 +1,6 @@
-// The store contract every backend implements (json/ today, a shared PostgreSQL one later); test/store/contract.ts checks it.
+// The store contract every backend implements (json/, and pg/ shared by several instances); test/store/contract.ts checks it.
 import type { Static } from '@sinclair/typebox'
+import type { ShareBackend } from '../gateway/shares.ts'
 import type { SecretBox } from './crypto.ts'
 import type { BudgetPeriodSchema, KeyRecordSchema, KeySettingsSchema, SessionRecordSchema, UsageTotalsSchema, UserRecordSchema } from './records.ts'
 
@@ -272,6 +273,11 @@ export interface Store {
   ping? (): Promise<void>
   /** Sets the one observer of the store's timings (GET /metrics); returns the function that removes it. */
   observe? (observer: StoreObserver): () => void
+  /**
+   * A store shared by several instances: the ledger of the limits they share (a key's concurrency and requests per
+   * minute, each Puter account's calls), so that together they hold them. Absent: one instance holds them alone.
+   */
+  readonly shareLedger?: ShareBackend
 
   /** Waits for queued writes, flushes usage and releases what the backend holds; later changes are refused. */
   close (): Promise<void>

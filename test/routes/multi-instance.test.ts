@@ -97,6 +97,8 @@ function models (s: Setup, key: string) {
   return s.app.inject({ url: '/v1/models', headers: bearer(key) })
 }
 
+const ledgerIdOf = (s: Setup) => s.app.store.shareLedger!.instance
+
 const codeOf = (res: LightMyRequestResponse): unknown => (res.json() as { error?: { code?: unknown } }).error?.code
 
 /** Milliseconds until `check` holds (polled every 5 ms), or null when it did not within `ms`. */
@@ -344,10 +346,15 @@ if (requirePg()) {
     }
     const elapsed = Math.round(performance.now() - started)
     await sleep(50)
-    const during = queries.of('mi-a')
-    t.comment(`${REQUESTS} chat requests on A in ${elapsed} ms: ${during.length} statements from A's pool (${(during.length / REQUESTS).toFixed(3)} per request), ${queries.heartbeats('mi-a')} LISTEN heartbeats`)
+    // The shared limits' ledger (Puter account's calls, shared by the instances) is asked when a share runs out:
+    // its transaction (BEGIN, lock, take, COMMIT) and the renewal each second are counted apart.
+    const all = queries.of('mi-a')
+    const ledger = all.filter((q) => /limit_shares|^BEGIN$|^COMMIT$|pg_advisory_xact_lock/.test(q))
+    const during = all.filter((q) => !ledger.includes(q))
+    t.comment(`${REQUESTS} chat requests on A in ${elapsed} ms: ${during.length} statements from A's pool for keys, tokens, spend or usage; ${ledger.length} for the shared limits' ledger (${(ledger.length / REQUESTS).toFixed(3)} per request); ${queries.heartbeats('mi-a')} LISTEN heartbeats`)
     if (during.length > 0) t.comment(`statements: ${[...new Set(during)].join(' | ').slice(0, 500)}`)
     t.equal(during.length, 0, 'no statement for key lookup, token, spend or usage counting')
+    t.ok(ledger.length / REQUESTS <= 0.1, `the shared limits cost at most one statement per 10 requests (${ledger.length} for ${REQUESTS})`)
     t.equal(queries.of('mi-b').length, 0, 'nor on B')
 
     queries.reset()
@@ -357,9 +364,7 @@ if (requirePg()) {
     t.ok(flush.length > 0 && flush.length < 20, 'a flush writes them in a few statements, not one per request')
   })
 
-  // The test runs (so its figures are printed); its assertions are todo until the limit is shared.
-  t.test('limits.concurrency of a key holds across instances (todo: not built)', async (t) => {
-    const todo = 'not built: limits.concurrency is counted per instance (README "Not yet shared across instances"), so two instances let twice a key\'s concurrency in flight'
+  t.test('limits.concurrency of a key holds across instances: at most that many in flight at Puter, the rest refused', async (t) => {
     const p = await pair(t)
     const k = await keyOnBoth(p, { limits: { concurrency: 2 } })
     p.fake.reset()
@@ -369,8 +374,74 @@ if (requirePg()) {
     const limited = all.filter((r) => r.statusCode === 429 && codeOf(r) === 'concurrency_limit_exceeded').length
     t.comment(`8 requests split over A and B with limits.concurrency 2: ${ok} answered, ${limited} refused 429, peak in flight at Puter ${p.fake.peakActive}`)
     t.equal(ok + limited, 8, 'every request is answered or refused as over the limit')
-    t.ok(p.fake.peakActive <= 2, `at most 2 in flight at Puter across both (peak ${p.fake.peakActive})`, { todo })
-    t.equal(ok, 2, 'two answered', { todo })
-    t.equal(limited, 6, 'the others refused with 429 concurrency_limit_exceeded', { todo })
+    t.ok(p.fake.peakActive <= 2, `at most 2 in flight at Puter across both (peak ${p.fake.peakActive})`)
+    t.equal(ok, 2, 'two answered')
+    t.equal(limited, 6, 'the others refused with 429 concurrency_limit_exceeded')
+
+    // Once those ended, A gives back the unit it no longer uses at its next renewal (each second): then B alone can
+    // have both.
+    const ended = performance.now()
+    const both = await timeUntil(async () => {
+      const again = await Promise.all([models(p.b, k.key), models(p.b, k.key)])
+      return again.every((r) => r.statusCode === 200)
+    }, 3000)
+    t.comment(`B had both units ${Math.round(performance.now() - ended)} ms after the requests ended`)
+    t.ok(both !== null && both < 1500, 'B alone can have both within a renewal (1 s)')
+  })
+
+  t.test('limits.rpm of a key holds across instances: never more than the limit in a minute, the whole limit usable', async (t) => {
+    const p = await pair(t)
+    const k = await keyOnBoth(p, { limits: { rpm: 20 } })
+    const statuses: number[] = []
+    for (let i = 0; i < 40; i += 4) {
+      const batch = await Promise.all([p.a, p.b, p.a, p.b].map((s) => models(s, k.key)))
+      statuses.push(...batch.map((r) => r.statusCode))
+    }
+    const ok = statuses.filter((s) => s === 200).length
+    const limited = statuses.filter((s) => s === 429).length
+    t.comment(`40 requests over A and B within a few ms with limits.rpm 20: ${ok} answered, ${limited} refused 429`)
+    t.ok(ok <= 20, `never more than 20 in the minute across both (${ok})`)
+    t.ok(ok >= 18, `within 10 % of the limit (${ok} of 20)`)
+    t.equal(ok + limited, 40, 'the rest refused with 429')
+  })
+
+  t.test("a Puter account's calls in flight hold across instances: never more than its limit at Puter, the others queued", async (t) => {
+    // The account's limit pinned at 3 calls in flight (Puter's free tier), its window wide.
+    const p = await pair(t, { config: { PUTER_ACCOUNT_CONCURRENCY_MIN: 3, PUTER_ACCOUNT_CONCURRENCY_MAX: 3 } })
+    const k = await keyOnBoth(p)
+    p.fake.reset()
+    for (let i = 0; i < 12; i++) p.fake.enqueue({ kind: 'delay', ms: 150 })
+    const started = performance.now()
+    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => chat(i % 2 === 0 ? p.a : p.b, k.key)))
+    const elapsed = Math.round(performance.now() - started)
+    t.comment(`12 calls of one account over A and B, 150 ms each, limit 3 in flight: peak at Puter ${p.fake.peakActive}, all done in ${elapsed} ms`)
+    t.same(all.map((r) => r.statusCode), Array(12).fill(200), 'every call is answered (the others waited their turn)')
+    t.ok(p.fake.peakActive <= 3, `at most 3 in flight at Puter across both (peak ${p.fake.peakActive})`)
+    t.equal(p.fake.peakActive, 3, 'and the limit is used whole')
+  })
+
+  t.test('an instance that dies frees its shares within the lease; one that closes frees them at once', async (t) => {
+    const p = await pair(t)
+    const k = await keyOnBoth(p, { limits: { concurrency: 1 } })
+    const ledger = async () => adminQuery(`SELECT instance, held FROM ${p.schema}.limit_shares WHERE resource = $1 AND held > 0 AND expires_at > now()`, [`concurrency:${k.id}`])
+    // A holds the key's one unit while its request is in flight; B is refused meanwhile.
+    p.fake.reset()
+    p.fake.enqueue({ kind: 'delay', ms: 300 })
+    const onA = chat(p.a, k.key)
+    await eventually(async () => (await ledger()).length === 1)
+    const refused = await chat(p.b, k.key)
+    t.equal(refused.statusCode, 429, 'B is refused while A holds the unit')
+    t.equal((await onA).statusCode, 200)
+    // A "dies": it stops renewing (its timer and its give-back stop), holding the unit it has.
+    const held = p.a.app.shares!
+    ;(held as unknown as { renew: () => Promise<void> }).renew = async () => {}
+    const diedAt = performance.now()
+    const freed = await timeUntil(async () => (await chat(p.b, k.key)).statusCode === 200, 8000)
+    t.comment(`A stopped renewing: B got the unit ${freed === null ? 'never' : `${Math.round(performance.now() - diedAt)} ms later`}`)
+    t.ok(freed !== null && freed < 5000 + 1500, 'B gets it once the lease ran out (5 s)')
+
+    // B closes (a restart): its shares go back at once.
+    await p.b.app.close()
+    t.same(await adminQuery(`SELECT count(*)::int AS n FROM ${p.schema}.limit_shares WHERE held > 0 AND expires_at > now() AND instance <> $1`, [ledgerIdOf(p.a)]), [{ n: 0 }], 'nothing of B is left in the ledger')
   })
 }

@@ -27,7 +27,7 @@ function pgOnly () {
     t.same(await migrate(pool, 'test'), [], 'a re-run applies nothing')
     t.same((await adminQuery(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`)).map((r) => r.version), all, 'each recorded once')
     const tables = (await adminQuery('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).map((r) => r.table_name)
-    t.same(tables, ['audit', 'keys', 'meta', 'schema_migrations', 'sessions', 'usage', 'users'])
+    t.same(tables, ['audit', 'keys', 'limit_shares', 'meta', 'schema_migrations', 'sessions', 'usage', 'users'])
   })
 
   t.test('two instances starting together on an empty database: one migrates, both start', async (t) => {

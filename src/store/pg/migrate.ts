@@ -7,7 +7,7 @@ import { errors } from '../../errors.ts'
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url))
 // Advisory lock ids of this app (the first half of pg_advisory_xact_lock(int, int)).
-export const LOCK_CLASS = { migrate: 7_310_001, keys: 7_310_002, import: 7_310_003 } as const
+export const LOCK_CLASS = { migrate: 7_310_001, keys: 7_310_002, import: 7_310_003, shares: 7_310_004 } as const
 
 export interface Migration {
   version: number

@@ -15,6 +15,7 @@ import { createSessionOps } from './sessions.ts'
 import { createSync } from './sync.ts'
 import { createTxQueue } from './tx-queue.ts'
 import { createUsageOps } from './usage.ts'
+import { createShareLedger } from './shares.ts'
 
 export interface PgStoreOptions extends StoreOptions, PgConnectionOptions {
   /** The NOTIFY channel the instances on this database share; by default one per schema. */
@@ -90,6 +91,7 @@ export async function createPgStore (opts: PgStoreOptions): Promise<Store> {
       ...usage.ops,
       ...createAuditOps({ pool, queue, now }),
       onChange: changes.on,
+      shareLedger: createShareLedger(pool, origin),
       // A statement through the pool, so a pool whose connections are all stuck fails too; cut short after PING_MS.
       async ping () {
         if (closing) throw new Error('The store is closing')
