@@ -109,6 +109,8 @@ t.test('the dashboard, from sign-in to sign-out', { skip: Boolean(missing) }, as
     const revealed = page.waitForResponse((r) => r.url().endsWith('/reveal') && r.status() === 200)
     await row.getByRole('button', { name: /Reveal key/ }).click()
     await revealed
+    // The row shows the key once the answer's body is read, a moment after the response arrived.
+    await row.locator('td[data-label="Key"] code', { hasText: key }).waitFor({ timeout: 5000 })
     await t.resolveMatch(row.locator('td[data-label="Key"] code').innerText(), key)
     t.equal(await row.getByRole('button', { name: /Hide key/ }).getAttribute('aria-pressed'), 'true')
     await row.getByRole('button', { name: /Copy key/ }).click()

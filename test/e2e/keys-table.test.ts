@@ -90,6 +90,8 @@ t.test('long, unbroken and non-Latin key names keep every row usable', { skip: b
       // Reveal on the long-named row works, and the full key it shows fits as well.
       const longRow = page.locator('#keys-body tr').filter({ hasText: LONG })
       await longRow.getByRole('button', { name: /^Reveal key/ }).click()
+      // The key shows once the reveal answer's body is read.
+      await longRow.locator('td[data-label="Key"] code', { hasText: /^sk-[A-Za-z0-9_-]{20,}$/ }).waitFor({ timeout: 5000 })
       await t.resolveMatch(longRow.locator('td[data-label="Key"] code').innerText(), /^sk-[A-Za-z0-9_-]{20,}$/, 'Reveal shows the key')
       const revealed = await measure(page)
       t.ok(revealed.table.right <= revealed.card.right + 0.5 && revealed.pageOverflow <= 0, 'a revealed key still fits')
