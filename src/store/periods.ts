@@ -5,8 +5,15 @@ const DAY_MS = 86_400_000
 
 /** The UTC day of a time, as YYYY-MM-DD. */
 export function utcDay (ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10)
+  // Every request asks for the day it is: the last day's string is kept with its bounds (a Date and an ISO string
+  // per request otherwise).
+  if (ms >= lastDay.start && ms < lastDay.start + DAY_MS) return lastDay.day
+  const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)
+  const day = new Date(start).toISOString().slice(0, 10)
+  lastDay = { start, day }
+  return day
 }
+let lastDay = { start: NaN, day: '' }
 
 /** Milliseconds at 00:00 UTC of a YYYY-MM-DD day. */
 export function dayStart (day: string): number {
