@@ -3,18 +3,13 @@
 // from Puter's answers, the others waiting in a FIFO queue with a deadline. Pure: an injectable clock and timers, no I/O.
 import { errors, withDetails } from '../errors.ts'
 import { REFUSED_MS, type Share, type Shares } from './shares.ts'
-import { CONCURRENCY_CALLS_PER_STEP, WINDOW_CALLS_PER_STEP, clamp, cut, grow, newLevel, type Bounds, type Level } from './adaptive-limit.ts'
+import { clamp, newLevel, type Bounds } from './adaptive-limit.ts'
+import { addGrant, advance, newWindow, oldestLeavesAt } from './grant-window.ts'
+import { QueueAbandoned, Slot, concurrencyOf, shareLimits, windowOf, type Abortable, type Bucket, type CallName, type Waiter } from './queue-slot.ts'
 
 /** Puter's free tier (`user_free` in its drivers/util/aiLimits.ts): where every account starts, its plan being unknown. */
 const FREE_CONCURRENCY = 3
 const FREE_WINDOW = 30
-
-// The sliding window counts grants in 100 ms slots. A grant counts for 106 slots, so it leaves the window at least
-// 10.5 s after it was made: Puter's window is 10 s from when a call reaches it, which is later than the grant here by
-// the time to send it; a grant that left this window first would be the 31st in Puter's.
-const SLOT_MS = 100
-const SPAN = 106
-const RING = 128 // a power of two above SPAN: slot s lives at s & (RING - 1)
 
 /** Idle buckets (nothing in flight or queued) are forgotten after this; an account comes back at the free tier's limits, the safe start. */
 const IDLE_MS = 30 * 60_000
@@ -23,13 +18,8 @@ const SWEEP_EVERY_MS = 60_000
 const BUSY_RETRY_SECONDS = 5
 
 export type { Bounds }
-
-/** What a request waits on; the relay's upstream abort emitter is one. */
-export interface Abortable {
-  readonly aborted: boolean
-  once (event: 'abort', listener: () => void): unknown
-  removeListener (event: 'abort', listener: () => void): unknown
-}
+export { QueueAbandoned, Slot }
+export type { Abortable, LimitKind } from './queue-slot.ts'
 
 export interface PuterQueueOptions {
   /** Longest a request waits for a turn (PUTER_QUEUE_TIMEOUT_SECONDS). */
@@ -46,120 +36,6 @@ export interface PuterQueueOptions {
   maxBuckets?: number
   /** Several instances on one database: each account's limits are shared by them (this instance holds a share). */
   shares?: Shares | null
-}
-
-/** Which of Puter's limits a 429 too_many_requests was about. */
-export type LimitKind = 'concurrency' | 'window'
-
-/** A driver call: the bucket is its account with its interface and method. */
-interface CallName { interface: string, method: string }
-
-interface Waiter {
-  resolve: (slot: Slot) => void
-  reject: (err: Error) => void
-  queuedAt: number
-  timer: unknown
-  signal: Abortable | undefined
-  onAbort: (() => void) | undefined
-  waitedForSlot: boolean
-  waitedForWindow: boolean
-}
-
-interface Bucket {
-  account: string
-  interface: string
-  method: string
-  inFlight: number
-  concurrency: Level
-  window: Level
-  /** Grants per 100 ms slot, over the last SPAN slots. */
-  ring: Uint32Array
-  /** The newest slot the ring was advanced to. */
-  head: number
-  /** Grants in the window. */
-  count: number
-  waiters: Waiter[]
-  /** Wakes the queue when the window frees (only while its head waits on the window). */
-  wake: unknown
-  lastUsed: number
-  /** This instance's shares of the two limits, when shared by several instances. */
-  concurrencyShare: Share | null
-  windowShare: Share | null
-  /** Asks for the shares again while waiters wait and the other instances held the rest. */
-  shareRetry: unknown
-}
-
-/** The client went away while waiting for a turn. */
-export class QueueAbandoned extends Error {
-  constructor () {
-    super('The client went away while waiting for its Puter account to have a free slot')
-    this.name = 'QueueAbandoned'
-  }
-}
-
-/**
- * A turn granted: the call holds its slot until `release()` (a plain answer once read, a stream at its end). Tell
- * the queue how Puter took it: `accepted()` for any answer but its own 429, `refused()` for that 429.
- */
-export class Slot {
-  readonly waitedMs: number
-  private readonly queue: PuterQueue
-  private readonly bucket: Bucket
-  /** Calls in flight, and in the window, with this one, when it was granted. */
-  private readonly inFlightAt: number
-  private readonly windowAt: number
-  private readonly concurrencyEpoch: number
-  private readonly windowEpoch: number
-  private readonly waitedForSlot: boolean
-  private readonly waitedForWindow: boolean
-  private done = false
-
-  constructor (queue: PuterQueue, bucket: Bucket, waitedMs: number, waitedForSlot: boolean, waitedForWindow: boolean) {
-    this.queue = queue
-    this.bucket = bucket
-    this.waitedMs = waitedMs
-    this.inFlightAt = bucket.inFlight
-    this.windowAt = bucket.count
-    this.concurrencyEpoch = bucket.concurrency.epoch
-    this.windowEpoch = bucket.window.epoch
-    this.waitedForSlot = waitedForSlot
-    this.waitedForWindow = waitedForWindow
-  }
-
-  /** Puter took the call (any answer but its 429 too_many_requests): grow where the limit held it back. */
-  accepted (): void {
-    if (this.done) return
-    const { bucket } = this
-    // A call past a ceiling was accepted: the limit is higher than what was learnt (the plan changed).
-    if (this.inFlightAt > bucket.concurrency.ceiling) bucket.concurrency.ceiling = Infinity
-    if (this.windowAt > bucket.window.ceiling) bucket.window.ceiling = Infinity
-    if (!this.waitedForSlot && !this.waitedForWindow) return
-    const at = this.queue.now()
-    let grew = false
-    if (this.waitedForSlot) grew = grow(bucket.concurrency, this.queue.concurrencyBounds, CONCURRENCY_CALLS_PER_STEP, at)
-    if (this.waitedForWindow) grew = grow(bucket.window, this.queue.windowBounds, WINDOW_CALLS_PER_STEP, at) || grew
-    if (grew) this.queue.drain(bucket)
-  }
-
-  /** Puter answered 429 too_many_requests: shrink that limit (once per epoch) and free the slot. */
-  refused (kind: LimitKind): void {
-    if (this.done) return
-    const { bucket } = this
-    const at = this.queue.now()
-    if (kind === 'concurrency' && this.concurrencyEpoch === bucket.concurrency.epoch) cut(bucket.concurrency, this.queue.concurrencyBounds, this.inFlightAt, at)
-    if (kind === 'window' && this.windowEpoch === bucket.window.epoch) cut(bucket.window, this.queue.windowBounds, this.windowAt, at)
-    this.release()
-  }
-
-  /** Frees the slot (idempotent) and lets the next waiter in. */
-  release (): void {
-    if (this.done) return
-    this.done = true
-    const { bucket } = this
-    bucket.inFlight--
-    bucket.lastUsed = this.queue.now()
-    if (bucket.waiters.length > 0) this.queue.drain(bucket)
-  }
 }
 
 export class PuterQueue {
@@ -384,8 +260,7 @@ export class PuterQueue {
 
   private grant (bucket: Bucket, at: number, waitedMs: number, waitedForSlot: boolean, waitedForWindow: boolean): Slot {
     bucket.inFlight++
-    bucket.ring[bucket.head & (RING - 1)]++
-    bucket.count++
+    addGrant(bucket)
     bucket.lastUsed = at
     if (bucket.concurrencyShare !== null) this.shares!.used(bucket.concurrencyShare, bucket.inFlight)
     return new Slot(this, bucket, waitedMs, waitedForSlot, waitedForWindow)
@@ -403,9 +278,7 @@ export class PuterQueue {
       inFlight: 0,
       concurrency: newLevel(clamp(FREE_CONCURRENCY, this.concurrencyBounds)),
       window: newLevel(clamp(FREE_WINDOW, this.windowBounds)),
-      ring: new Uint32Array(RING),
-      head: Math.floor(at / SLOT_MS),
-      count: 0,
+      ...newWindow(at),
       waiters: [],
       wake: undefined,
       lastUsed: at,
@@ -413,16 +286,7 @@ export class PuterQueue {
       windowShare: null,
       shareRetry: undefined
     }
-    if (this.shares !== null) {
-      const name = `puter:${account}:${call.interface}:${call.method}`
-      const b = bucket
-      // Nothing goes back while calls wait; otherwise what is in flight, and what is still in the window.
-      b.concurrencyShare = this.shares.share(`${name}:concurrency`, () => b.waiters.length > 0 ? Infinity : b.inFlight)
-      b.windowShare = this.shares.share(`${name}:window`, () => {
-        advance(b, this.now())
-        return b.waiters.length > 0 ? Infinity : b.count
-      })
-    }
+    if (this.shares !== null) shareLimits(bucket, this.shares, this.now)
     const list = this.accounts.get(account)
     if (list === undefined) this.accounts.set(account, [bucket])
     else list.push(bucket)
@@ -447,36 +311,6 @@ export class PuterQueue {
 }
 
 const isIdle = (bucket: Bucket) => bucket.inFlight === 0 && bucket.waiters.length === 0
-
-/** The calls in flight a bucket may have now: its limit, or this instance's share of it when that is less. */
-const concurrencyOf = (bucket: Bucket) => bucket.concurrencyShare === null ? bucket.concurrency.value : Math.min(bucket.concurrency.value, bucket.concurrencyShare.held)
-/** The calls per window a bucket may make now: its limit, or this instance's share of it when that is less. */
-const windowOf = (bucket: Bucket) => bucket.windowShare === null ? bucket.window.value : Math.min(bucket.window.value, bucket.windowShare.held)
-
-/** Moves the window to `at`: the slots that fell out of it are emptied and their grants no longer count. */
-function advance (bucket: Bucket, at: number): void {
-  const current = Math.floor(at / SLOT_MS)
-  if (current <= bucket.head) return
-  if (current - bucket.head >= SPAN) {
-    bucket.ring.fill(0)
-    bucket.count = 0
-  } else {
-    for (let s = bucket.head + 1; s <= current; s++) {
-      const i = (s - SPAN) & (RING - 1)
-      bucket.count -= bucket.ring[i]
-      bucket.ring[i] = 0
-    }
-  }
-  bucket.head = current
-}
-
-/** When the oldest grant in the window leaves it (`at` when none). */
-function oldestLeavesAt (bucket: Bucket, at: number): number {
-  for (let s = bucket.head - SPAN + 1; s <= bucket.head; s++) {
-    if (bucket.ring[s & (RING - 1)] > 0) return (s + SPAN) * SLOT_MS
-  }
-  return at
-}
 
 export function createPuterQueue (opts: PuterQueueOptions): PuterQueue {
   return new PuterQueue(opts)

@@ -34,7 +34,7 @@ export interface Share {
   /** The most units in use at once since the last renewal (concurrency: calls in flight). */
   peak: number
   /** Units that cannot be given back now (calls in flight; requests still in a rate window; all while some wait). */
-  readonly inUse: () => number
+  inUse: () => number
   /** The take in flight for this resource, shared by the requests that need it. */
   taking: Promise<number> | null
   /** Until when a take that granted nothing is not asked again (the others hold the rest). */
@@ -96,12 +96,17 @@ export class Shares {
     this.timer = setTimer(() => { this.renew().catch(() => {}) }, renewMs)
   }
 
-  /** The share of a resource (made on first use, holding nothing); `inUse` tells what cannot be given back. */
+  /**
+   * The share of a resource (made on first use, holding nothing); `inUse` tells what cannot be given back. Asked
+   * again (a new owner: a queue bucket made again after it was swept), the share tells by the new `inUse`.
+   */
   share (resource: string, inUse: () => number): Share {
     let share = this.shares.get(resource)
     if (share === undefined) {
       share = { resource, held: 0, peak: 0, inUse, taking: null, refusedUntil: 0, granted: 0 }
       this.shares.set(resource, share)
+    } else {
+      share.inUse = inUse
     }
     return share
   }
@@ -119,11 +124,11 @@ export class Shares {
   take (share: Share, limit: number, want: number): Promise<number> {
     if (this.closed || share.held >= limit) return Promise.resolve(0)
     if (share.taking !== null) return share.taking
+    // A share that was forgotten (idle at a renewal) while its owner kept it is tracked again.
+    if (this.shares.get(share.resource) !== share) this.shares.set(share.resource, share)
     const at = this.now()
     if (at < this.offlineUntil) return Promise.resolve(this.alone(share, limit, want))
     if (at < share.refusedUntil) return Promise.resolve(0)
-    // A share that was forgotten (idle at a renewal) while its owner kept it is tracked again.
-    if (this.shares.get(share.resource) !== share) this.shares.set(share.resource, share)
     this.stats.takes++
     const taking = this.backend.take(share.resource, limit, Math.min(want, limit - share.held)).then((granted) => {
       if (this.closed) return 0
