@@ -24,6 +24,10 @@ export interface ShareBackend {
   renew (giveBack: ReadonlyMap<string, number>): Promise<Map<string, number>>
   /** Gives back every share of this instance (shutdown). */
   releaseAll (): Promise<void>
+  /** Asks the other instances to give back the units of `resource` they hold and do not use (optional). */
+  want?: (resource: string) => Promise<void>
+  /** Where another instance's `want` is heard. */
+  onWanted?: (listener: (resource: string) => void) => void
 }
 
 /** One limited resource as this instance sees it: its share and how much of it is in use. */
@@ -51,6 +55,8 @@ interface SharesOptions {
   refusedMs?: number
   /** How long after a failed take the ledger is not asked again, takes being granted alone meanwhile (ms). */
   offlineMs?: number
+  /** Waits `ms` (a refused take's pause while the others give back what they do not use). */
+  sleep?: (ms: number) => Promise<void>
   now?: () => number
   setTimer?: (fn: () => void, ms: number) => unknown
   clearTimer?: (handle: unknown) => void
@@ -59,6 +65,8 @@ interface SharesOptions {
 
 export const RENEW_MS = 1000
 export const REFUSED_MS = 250
+/** After asking the others for units they do not use, how long a refused take waits before it asks the ledger again. */
+export const WANT_WAIT_MS = 40
 export const OFFLINE_MS = 1000
 
 export class Shares {
@@ -77,12 +85,15 @@ export class Shares {
   private readonly offlineMs: number
   private closed = false
   /** Round trips to the backend, for tests and the bench. */
-  readonly stats = { takes: 0, renewals: 0 }
+  readonly stats = { takes: 0, renewals: 0, wants: 0, givenOnWant: 0 }
+  private readonly sleep: (ms: number) => Promise<void>
 
   constructor (opts: SharesOptions) {
     this.backend = opts.backend
     this.refusedMs = opts.refusedMs ?? REFUSED_MS
     this.offlineMs = opts.offlineMs ?? OFFLINE_MS
+    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+    this.backend.onWanted?.((resource) => this.wanted(resource))
     this.now = opts.now ?? (() => performance.now())
     this.onError = opts.onError ?? (() => {})
     this.clearTimer = opts.clearTimer ?? ((handle) => clearInterval(handle as NodeJS.Timeout))
@@ -130,7 +141,7 @@ export class Shares {
     if (at < this.offlineUntil) return Promise.resolve(this.alone(share, limit, want))
     if (at < share.refusedUntil) return Promise.resolve(0)
     this.stats.takes++
-    const taking = this.backend.take(share.resource, limit, Math.min(want, limit - share.held)).then((granted) => {
+    const taking = this.ask(share, limit, want).then((granted) => {
       if (this.closed) return 0
       share.held += granted
       share.granted++
@@ -145,6 +156,39 @@ export class Shares {
     }).finally(() => { share.taking = null })
     share.taking = taking
     return taking
+  }
+
+  /**
+   * One take from the ledger. Refused, and the backend can say so to the others: they are asked to give back what
+   * they hold unused (units an instance used a moment ago stay with it until its next renewal otherwise), and the
+   * ledger is asked once more a moment later.
+   */
+  private async ask (share: Share, limit: number, want: number): Promise<number> {
+    const granted = await this.backend.take(share.resource, limit, Math.min(want, limit - share.held))
+    if (granted > 0 || this.backend.want === undefined) return granted
+    this.stats.wants++
+    await this.backend.want(share.resource)
+    await this.sleep(WANT_WAIT_MS)
+    if (this.closed || share.held >= limit) return 0
+    return this.backend.take(share.resource, limit, Math.min(want, limit - share.held))
+  }
+
+  /**
+   * Another instance needs units of `resource`: what this one holds of it beyond what is in use now goes back at
+   * once (one statement), not at the next renewal.
+   */
+  private wanted (resource: string): void {
+    const share = this.shares.get(resource)
+    if (share === undefined || share.taking !== null || this.closed) return
+    const spare = share.held - Math.min(share.held, share.inUse())
+    if (spare <= 0) return
+    share.held -= spare
+    share.peak = Math.min(share.peak, share.held)
+    this.stats.givenOnWant += spare
+    this.backend.renew(new Map([[resource, spare]])).catch((err) => {
+      this.owed.set(resource, (this.owed.get(resource) ?? 0) + spare)
+      this.onError(err, 'renew')
+    })
   }
 
   /** Units granted without the ledger (it cannot be reached): as if this instance were alone. */

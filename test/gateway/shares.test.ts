@@ -2,7 +2,7 @@
 // hand-driven clock and renewal timer: takes up to the limit, one round trip per burst, refusals trusted for a moment,
 // renewals that give back what went unused, a ledger that fails or loses leases, shutdown.
 import t from 'tap'
-import { OFFLINE_MS, REFUSED_MS, RENEW_MS, Shares, type ShareBackend } from '../../src/gateway/shares.ts'
+import { OFFLINE_MS, REFUSED_MS, RENEW_MS, Shares, WANT_WAIT_MS, type ShareBackend } from '../../src/gateway/shares.ts'
 
 const flush = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -476,4 +476,54 @@ t.test('a forgotten share granted alone while the ledger is unreachable is track
   inUse = 10
   await a.tick()
   t.equal(share.held, 0, 'the first renewal that reaches the ledger takes back what it does not hold')
+})
+
+t.test('a refused take asks the others for units they hold unused: an idle holder gives them back at once, a busy one keeps them', async (t) => {
+  const ledger = fakeLedger()
+  const fa = ledger.backend('a')
+  const fb = ledger.backend('b')
+  // The two instances hear each other's wants, as through NOTIFY.
+  const listeners = new Map<string, (resource: string) => void>()
+  const wants: string[] = []
+  const withWant = (fake: typeof fa, self: string, other: string): ShareBackend => ({
+    ...fake.api,
+    async want (resource) {
+      wants.push(`${self}:${resource}`)
+      listeners.get(other)?.(resource)
+    },
+    onWanted (listener) { listeners.set(self, listener) }
+  })
+  const slept: number[] = []
+  const make = (fake: typeof fa, self: string, other: string) => new Shares({
+    backend: withWant(fake, self, other),
+    setTimer: () => ({}),
+    clearTimer: () => {},
+    sleep: async (ms) => { slept.push(ms); await flush() }
+  })
+  const a = make(fa, 'a', 'b')
+  const b = make(fb, 'b', 'a')
+  let inUseA = 1
+  const shareA = a.share('r', () => inUseA)
+  const shareB = b.share('r', () => 0)
+  t.equal(await a.take(shareA, 1, 1), 1, 'A takes the only unit')
+
+  // A's call is in flight: asked, it keeps its unit, and B is refused after one more try.
+  t.equal(await b.take(shareB, 1, 1), 0, 'B is refused while A uses the unit')
+  t.same(wants, ['b:r'], 'B asked the others once')
+  t.same(slept, [WANT_WAIT_MS], 'and waited a moment before asking the ledger again')
+  t.equal(fb.calls.take, 2, 'two takes: the refused one and the one after the want')
+  t.equal(shareA.held, 1, 'A kept the unit it uses')
+  t.equal(b.stats.wants, 1)
+
+  // A's call ended; its unit stays with it until its next renewal, unless asked for.
+  inUseA = 0
+  await flush()
+  t.equal(await b.take(shareB, 1, 1), 0, 'a refusal is trusted for a moment: B does not ask again at once')
+  const later = new Shares({ backend: withWant(fb, 'b', 'a'), setTimer: () => ({}), clearTimer: () => {}, sleep: async () => { await flush() } })
+  const shareB2 = later.share('r', () => 0)
+  t.equal(await later.take(shareB2, 1, 1), 1, 'asked, A gives back its idle unit and the retry gets it')
+  t.equal(shareA.held, 0, 'A holds nothing any more')
+  t.equal(a.stats.givenOnWant, 1, 'A gave 1 unit back on want')
+  t.equal(ledger.total('r'), 1, 'the ledger holds the one unit, now the asker\'s')
+  t.equal(ledger.of('r', 'b'), 1)
 })

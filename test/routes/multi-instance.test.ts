@@ -349,12 +349,17 @@ if (requirePg()) {
     // The shared limits' ledger (Puter account's calls, shared by the instances) is asked when a share runs out:
     // its transaction (BEGIN, lock, take, COMMIT) and the renewal each second are counted apart.
     const all = queries.of('mi-a')
-    const ledger = all.filter((q) => /limit_shares|^BEGIN$|^COMMIT$|pg_advisory_xact_lock/.test(q))
+    const ledger = all.filter((q) => /limit_shares|^BEGIN$|^COMMIT$|pg_advisory_xact_lock|pg_notify/.test(q))
     const during = all.filter((q) => !ledger.includes(q))
     t.comment(`${REQUESTS} chat requests on A in ${elapsed} ms: ${during.length} statements from A's pool for keys, tokens, spend or usage; ${ledger.length} for the shared limits' ledger (${(ledger.length / REQUESTS).toFixed(3)} per request); ${queries.heartbeats('mi-a')} LISTEN heartbeats`)
     if (during.length > 0) t.comment(`statements: ${[...new Set(during)].join(' | ').slice(0, 500)}`)
     t.equal(during.length, 0, 'no statement for key lookup, token, spend or usage counting')
-    t.ok(ledger.length / REQUESTS <= 0.1, `the shared limits cost at most one statement per 10 requests (${ledger.length} for ${REQUESTS})`)
+    // Takes come with load (each a transaction of 4 statements), renewals with time (one statement a second).
+    const takes = ledger.filter((q) => q.includes('pg_advisory_xact_lock')).length
+    const renewals = ledger.filter((q) => q.startsWith('WITH back AS')).length
+    t.comment(`the ledger's statements: ${takes} takes of shares, ${renewals} renewals`)
+    t.ok(takes <= REQUESTS / 20, `at most one take of shares per 20 requests (${takes} for ${REQUESTS})`)
+    t.ok(renewals <= Math.ceil(elapsed / 1000) + 1, `at most one renewal a second (${renewals} in ${elapsed} ms)`)
     t.equal(queries.of('mi-b').length, 0, 'nor on B')
 
     queries.reset()
@@ -387,6 +392,16 @@ if (requirePg()) {
     }, 3000)
     t.comment(`B had both units ${Math.round(performance.now() - ended)} ms after the requests ended`)
     t.ok(both !== null && both < 1500, 'B alone can have both within a renewal (1 s)')
+  })
+
+  t.test('one request at a time over both instances on limits.concurrency 1: each gets the unit the other just used', async (t) => {
+    const p = await pair(t)
+    const k = await keyOnBoth(p, { limits: { concurrency: 1 } })
+    const statuses: number[] = []
+    const started = performance.now()
+    for (let i = 0; i < 10; i++) statuses.push((await chat(i % 2 === 0 ? p.a : p.b, k.key)).statusCode)
+    t.comment(`10 requests one after the other, alternating A and B: ${statuses.join(' ')} in ${Math.round(performance.now() - started)} ms`)
+    t.same(statuses, Array(10).fill(200), 'none is refused: the instance holding the unit idle gives it back when the other asks')
   })
 
   t.test('limits.rpm of a key holds across instances: never more than the limit in a minute, the whole limit usable', async (t) => {

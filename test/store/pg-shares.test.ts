@@ -41,8 +41,8 @@ if (requirePg()) {
 
   t.test('renewals give back units, keep the rest alive, and the units given back can be taken by others', async (t) => {
     const { pool } = await ledgerDb(t)
-    const a = createShareLedger(pool, 'a', 400)
-    const b = createShareLedger(pool, 'b', 400)
+    const a = createShareLedger(pool, 'a', { leaseMs: 400 })
+    const b = createShareLedger(pool, 'b', { leaseMs: 400 })
     await a.take('r', 4, 4)
     t.same(await a.renew(new Map([['r', 3]])), new Map([['r', 1]]), 'A keeps 1 of 4 after giving 3 back')
     t.equal(await b.take('r', 4, 4), 3, 'B takes the 3')
@@ -62,8 +62,8 @@ if (requirePg()) {
 
   t.test('an instance that stops renewing: its units stop counting when the lease runs out, and it learns so', async (t) => {
     const { pool } = await ledgerDb(t)
-    const a = createShareLedger(pool, 'a', 300)
-    const b = createShareLedger(pool, 'b', 300)
+    const a = createShareLedger(pool, 'a', { leaseMs: 300 })
+    const b = createShareLedger(pool, 'b', { leaseMs: 300 })
     t.equal(await a.take('r', 3, 3), 3)
     t.equal(await b.take('r', 3, 1), 0, 'A holds all while its lease lasts')
     await sleep(350)

@@ -9,6 +9,8 @@ export type Note =
   | { t: 'usage', k: string[] }
   /** Everything may have changed (an import): every cache is loaded again. */
   | { t: 'reload' }
+  /** Another instance needs units of this shared limit: an instance holding some it does not use gives them back. */
+  | { t: 'shares-wanted', r: string }
 
 const MAX_PAYLOAD = 7000
 

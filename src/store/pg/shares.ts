@@ -4,16 +4,34 @@
 import type pg from 'pg'
 import type { ShareBackend } from '../../gateway/shares.ts'
 import { LOCK_CLASS } from './migrate.ts'
+import { sendNotes } from './notes.ts'
 
 /** How long a share lives unless renewed: an instance that died frees its units this long after its last renewal. */
 export const LEASE_MS = 5000
 /** Rows of dead instances are deleted this long after their lease ran out (they stopped counting at once). */
 const SWEEP_AFTER_MS = 60_000
 
-export function createShareLedger (pool: pg.Pool, instance: string, leaseMs = LEASE_MS): ShareBackend {
+/**
+ * The ledger on `pool`. With `channel`, a refused take can ask the other instances for units they hold unused
+ * (`want`, a NOTIFY on the store's channel); `wanted` is then called with each resource they ask for.
+ */
+export function createShareLedger (pool: pg.Pool, instance: string, opts: { leaseMs?: number, channel?: string } = {}): ShareBackend & { wanted: (resource: string) => void } {
+  const leaseMs = opts.leaseMs ?? LEASE_MS
+  let onWanted: ((resource: string) => void) | undefined
   return {
     instance,
     leaseMs,
+    want: opts.channel === undefined
+      ? undefined
+      : async (resource) => {
+        for (const payload of sendNotes(instance, [{ t: 'shares-wanted', r: resource }])) await pool.query('SELECT pg_notify($1, $2)', [opts.channel, payload])
+      },
+    onWanted (listener) {
+      onWanted = listener
+    },
+    wanted (resource) {
+      onWanted?.(resource)
+    },
     async take (resource, limit, want) {
       const client = await pool.connect()
       let broken = false

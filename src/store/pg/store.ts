@@ -64,7 +64,8 @@ export async function createPgStore (opts: PgStoreOptions): Promise<Store> {
       onBatch: (seconds, ok) => observer.write?.(seconds, ok)
     })
     const usage = createUsageOps({ pool, queue, cache, now, retentionDays: opts.usageRetentionDays })
-    sync = createSync({ connection: opts, channel, origin, pool, queue, cache, usage, changes, onConnection: opts.onConnection, onNote: (type) => observer.invalidation?.(type) })
+    const shareLedger = createShareLedger(pool, origin, { channel })
+    sync = createSync({ connection: opts, channel, origin, pool, queue, cache, usage, changes, onConnection: opts.onConnection, onNote: (type) => observer.invalidation?.(type), onSharesWanted: shareLedger.wanted })
     await sync.start()
 
     const snapshot = await readSnapshot(pool, usage.firstKeptDay())
@@ -91,7 +92,7 @@ export async function createPgStore (opts: PgStoreOptions): Promise<Store> {
       ...usage.ops,
       ...createAuditOps({ pool, queue, now }),
       onChange: changes.on,
-      shareLedger: createShareLedger(pool, origin),
+      shareLedger,
       // A statement through the pool, so a pool whose connections are all stuck fails too; cut short after PING_MS.
       async ping () {
         if (closing) throw new Error('The store is closing')

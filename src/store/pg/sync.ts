@@ -29,6 +29,8 @@ interface SyncDeps {
   onConnection?: (state: 'lost' | 'restored', err?: unknown) => void
   /** Each note of another instance as it arrives (for metrics). */
   onNote?: (type: Note['t']) => void
+  /** Another instance asked for units of a shared limit (not a change of data: nothing is read again). */
+  onSharesWanted?: (resource: string) => void
 }
 
 export function createSync (deps: SyncDeps) {
@@ -110,7 +112,10 @@ export function createSync (deps: SyncDeps) {
     const read = payload === undefined ? null : readNotes(payload)
     if (!read || read.origin === deps.origin) return
     if (deps.onNote) for (const n of read.notes) deps.onNote(n.t)
-    queued.push(...read.notes)
+    const changed = read.notes.filter((n) => n.t !== 'shares-wanted')
+    for (const n of read.notes) if (n.t === 'shares-wanted') deps.onSharesWanted?.(n.r)
+    if (changed.length === 0) return
+    queued.push(...changed)
     if (draining) return
     draining = true
     // Notes arriving while the chain is busy are applied together.
