@@ -230,6 +230,8 @@ export default fp(async function apiKeyPlugin (fastify) {
     if (key !== null) checkSettings(key, started)
     const keyCap = key?.limits.concurrency ?? null
     let cap = keyCap !== null && keyCap < config.KEY_MAX_CONCURRENCY ? keyCap : config.KEY_MAX_CONCURRENCY
+    // Which limit refuses, for the message: the key's own (or its share across instances), or the server's.
+    let keyLimits = cap === keyCap
     // Shared by several instances: the key's own limit holds across them, as this instance's share of it.
     const share = shares !== null && keyCap !== null ? shares.share(`concurrency:${slot}`, () => inflight.count(slot)) : null
     if (share !== null) {
@@ -243,12 +245,15 @@ export default fp(async function apiKeyPlugin (fastify) {
         }
         if (granted === 0) break
       }
-      if (share.held < cap) cap = share.held
+      if (share.held < cap) {
+        cap = share.held
+        keyLimits = true
+      }
     }
     if (!inflight.tryAcquire(slot, cap)) {
       request.log.debug({ keyId: caller.keyId, inFlight: inflight.count(slot), maxInFlight: cap }, 'key guard: concurrency limit reached')
-      const which = keyCap !== null && cap <= keyCap ? "the key's own concurrency limit (limits.concurrency)" : "the server's limit per key (KEY_MAX_CONCURRENCY)"
-      throw withDetails(new errors.ConcurrencyLimited(keyCap !== null && cap <= keyCap ? keyCap : cap, which), { headers: { 'retry-after': '1' } })
+      const which = keyLimits ? "the key's own concurrency limit (limits.concurrency)" : "the server's limit per key (KEY_MAX_CONCURRENCY)"
+      throw withDetails(new errors.ConcurrencyLimited(keyLimits ? keyCap! : cap, which), { headers: { 'retry-after': '1' } })
     }
     holdsSlot = true
     if (share !== null) shares!.used(share, inflight.count(slot))
