@@ -1,6 +1,7 @@
 // The relay's bounds on AI calls: streams ended at MAX_STREAM_SECONDS, a revoked key's open streams closed at once,
 // and no more sockets to Puter than PUTER_MAX_CONNECTIONS however many streams are open.
 import t from 'tap'
+import { ServerResponse } from 'node:http'
 import { createKey, setupWithKey } from '../helper.ts'
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }
@@ -56,4 +57,39 @@ t.test('no more sockets to Puter than PUTER_MAX_CONNECTIONS; the others wait the
     s.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: `Bearer ${s.key}` }, payload: CHAT })))
   t.same(all.map((r) => r.statusCode), [200, 200, 200, 200, 200], 'every stream is answered')
   t.equal(s.fake.peakActive, 2, 'at most two calls were open at Puter at once')
+})
+
+t.test('a stream is written once per turn of the event loop: whole in one write when Puter sends it at once, each line as it comes when paced', async (t) => {
+  const s = await setupWithKey(t)
+  await s.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = s.app.server.address() as { port: number }
+  const calls: Array<'write' | 'end'> = []
+  const proto = ServerResponse.prototype as unknown as { write: (...a: unknown[]) => boolean, end: (...a: unknown[]) => unknown }
+  const { write, end } = proto
+  proto.write = function (this: ServerResponse, ...a: unknown[]) {
+    if (this.req?.url === '/v1/chat/completions' && a[0] !== '' && a[0] !== undefined) calls.push('write')
+    return write.apply(this, a)
+  }
+  proto.end = function (this: ServerResponse, ...a: unknown[]) {
+    if (this.req?.url === '/v1/chat/completions' && a[0] !== '' && typeof a[0] === 'string') calls.push('end')
+    return end.apply(this, a)
+  }
+  t.teardown(() => { proto.write = write; proto.end = end })
+  const lines = [{ type: 'text', text: 'one ' }, { type: 'text', text: 'two ' }, { type: 'text', text: 'three' }, { type: 'usage', usage: { prompt_tokens: 3, completion_tokens: 3 } }]
+  const post = async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' }, body: JSON.stringify(CHAT) })
+    return res.text()
+  }
+
+  s.fake.enqueue({ kind: 'stream', lines })
+  const whole = await post()
+  t.match(JSON.stringify(events(whole)), /"content":"one ".*"content":"two ".*"content":"three"/, 'every line is in the answer')
+  t.equal(events(whole).at(-1), '[DONE]')
+  t.same(calls, ['end'], 'sent at once by Puter: the whole stream goes out with its end, in one write')
+
+  calls.length = 0
+  s.fake.enqueue({ kind: 'stream', lines, delayMs: 40 })
+  const paced = await post()
+  t.match(JSON.stringify(events(paced)), /"content":"one ".*"content":"two ".*"content":"three"/)
+  t.ok(calls.filter((c) => c === 'write').length >= 3, `paced: each line is written as it comes, not held back (${calls.join(', ')})`)
 })
