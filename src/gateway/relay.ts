@@ -206,7 +206,6 @@ export function createRelay (opts: RelayOptions) {
         ended = true
         if (flushTimer !== undefined) clearImmediate(flushTimer)
         open.delete(stream)
-        request.log.trace(totals, 'stream totals')
         body.destroy()
         const text = pending + last
         pending = ''
@@ -218,6 +217,8 @@ export function createRelay (opts: RelayOptions) {
         } else {
           raw.end()
         }
+        // After the last write, which it counts.
+        request.log.trace(totals, 'stream totals')
         resolveEnded()
       }
     }
